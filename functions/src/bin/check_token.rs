@@ -1,0 +1,12 @@
+//! POST /check_token — the whole path: `wynacom::endpoints::check_token`.
+
+use lambda_http::{run, service_fn};
+use wynacom::{endpoints, startup};
+
+#[tokio::main]
+async fn main() -> Result<(), startup::Error> {
+    startup::init_logging();
+    let aws = startup::aws().await;
+    let tokens = startup::tokens(&aws)?;
+    run(service_fn(|req| endpoints::check_token(&tokens, req))).await
+}

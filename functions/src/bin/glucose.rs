@@ -1,0 +1,13 @@
+//! POST /glucose — the whole path: `wynacom::endpoints::glucose`.
+
+use lambda_http::{run, service_fn};
+use wynacom::{endpoints, startup};
+
+#[tokio::main]
+async fn main() -> Result<(), startup::Error> {
+    startup::init_logging();
+    let aws = startup::aws().await;
+    let tokens = startup::tokens(&aws)?;
+    let lab = startup::lab(&aws).await?;
+    run(service_fn(|req| endpoints::glucose(&tokens, &lab, req))).await
+}

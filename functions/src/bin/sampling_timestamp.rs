@@ -1,0 +1,16 @@
+//! POST /sampling_timestamp — the whole path: `wynacom::endpoints::sampling_timestamp`.
+
+use lambda_http::{run, service_fn};
+use wynacom::{endpoints, startup};
+
+#[tokio::main]
+async fn main() -> Result<(), startup::Error> {
+    startup::init_logging();
+    let aws = startup::aws().await;
+    let tokens = startup::tokens(&aws)?;
+    let lab = startup::lab(&aws).await?;
+    run(service_fn(|req| {
+        endpoints::sampling_timestamp(&tokens, &lab, req)
+    }))
+    .await
+}

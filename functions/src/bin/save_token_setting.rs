@@ -1,0 +1,15 @@
+//! POST /save_token_setting — the whole path: `wynacom::endpoints::save_token_setting`.
+
+use lambda_http::{run, service_fn};
+use wynacom::{endpoints, startup};
+
+#[tokio::main]
+async fn main() -> Result<(), startup::Error> {
+    startup::init_logging();
+    let aws = startup::aws().await;
+    let tokens = startup::tokens(&aws)?;
+    run(service_fn(|req| {
+        endpoints::save_token_setting(&tokens, req)
+    }))
+    .await
+}

@@ -1,0 +1,12 @@
+//! POST /token_setting — the whole path: `wynacom::endpoints::token_setting`.
+
+use lambda_http::{run, service_fn};
+use wynacom::{endpoints, startup};
+
+#[tokio::main]
+async fn main() -> Result<(), startup::Error> {
+    startup::init_logging();
+    let aws = startup::aws().await;
+    let tokens = startup::tokens(&aws)?;
+    run(service_fn(|req| endpoints::token_setting(&tokens, req))).await
+}

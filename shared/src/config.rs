@@ -1,0 +1,221 @@
+//! Configuration from the environment (API.md's table). Read once per cold start; a missing or
+//! malformed variable stops the function with a log line that names the variable, never its
+//! value.
+
+use jiff::tz::TimeZone;
+use std::fmt;
+
+pub const DEFAULT_TABLE_NAME: &str = "api_wynacom_token";
+pub const DEFAULT_TIMEZONE: &str = "Asia/Jakarta";
+
+/// A configuration problem: which variable, and what is wrong with it (never its value).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("configuration: {var} {problem}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub problem: &'static str,
+}
+
+/// What every function needs: the token table and the zone of token times.
+#[derive(Debug, Clone)]
+pub struct TokenConfig {
+    pub table_name: String,
+    pub timezone: TimeZone,
+}
+
+/// A string that never shows in `Debug` output or logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// Where the lab functions find the CPONE database credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseSource {
+    /// `DATABASE_URL`: `mysql://user:pass@host:port/db` (local runs, tests).
+    Url(Secret),
+    /// `DATABASE_SECRET_ARN`: a Secrets Manager secret in the RDS format (production).
+    SecretArn(String),
+}
+
+/// `DATABASE_TLS`: how the connection to MySQL is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    /// `off` (default): plain TCP, for the local MariaDB.
+    Off,
+    /// `rds`: TLS, server verified against the RDS CA bundle embedded in the binary.
+    Rds,
+    /// `public`: TLS, server verified against the public web roots (RDS Proxy endpoints).
+    Public,
+}
+
+/// What the two lab functions need on top of [`TokenConfig`].
+#[derive(Debug, Clone)]
+pub struct LabConfig {
+    pub source: DatabaseSource,
+    pub tls: TlsMode,
+}
+
+/// Reads variables through `get` so tests need not touch the process environment.
+pub trait Env {
+    fn get(&self, name: &str) -> Option<String>;
+
+    /// The variable if set to something other than blanks.
+    fn non_empty(&self, name: &str) -> Option<String> {
+        self.get(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// The process environment.
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+}
+
+impl<F: Fn(&str) -> Option<String>> Env for F {
+    fn get(&self, name: &str) -> Option<String> {
+        self(name)
+    }
+}
+
+impl TokenConfig {
+    pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
+        let table_name = env
+            .non_empty("TOKEN_TABLE_NAME")
+            .unwrap_or_else(|| DEFAULT_TABLE_NAME.into());
+        // DynamoDB table names: 3-255 of [a-zA-Z0-9_.-].
+        let valid_table = (3..=255).contains(&table_name.len())
+            && table_name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+        if !valid_table {
+            return Err(ConfigError {
+                var: "TOKEN_TABLE_NAME",
+                problem: "is not a valid DynamoDB table name",
+            });
+        }
+        let zone = env
+            .non_empty("APP_TIMEZONE")
+            .unwrap_or_else(|| DEFAULT_TIMEZONE.into());
+        let timezone = TimeZone::get(&zone).map_err(|_| ConfigError {
+            var: "APP_TIMEZONE",
+            problem: "is not a known IANA time zone",
+        })?;
+        Ok(Self {
+            table_name,
+            timezone,
+        })
+    }
+}
+
+impl LabConfig {
+    pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
+        let source = if let Some(url) = env.non_empty("DATABASE_URL") {
+            if mysql_async::Opts::from_url(&url).is_err() {
+                return Err(ConfigError {
+                    var: "DATABASE_URL",
+                    problem: "is not a valid mysql://user:pass@host:port/db URL",
+                });
+            }
+            DatabaseSource::Url(Secret(url))
+        } else if let Some(arn) = env.non_empty("DATABASE_SECRET_ARN") {
+            if !arn.starts_with("arn:") {
+                return Err(ConfigError {
+                    var: "DATABASE_SECRET_ARN",
+                    problem: "is not an ARN",
+                });
+            }
+            DatabaseSource::SecretArn(arn)
+        } else {
+            return Err(ConfigError {
+                var: "DATABASE_URL",
+                problem: "is missing (set it, or DATABASE_SECRET_ARN in AWS)",
+            });
+        };
+        let tls = match env
+            .non_empty("DATABASE_TLS")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("off") => TlsMode::Off,
+            Some("rds") => TlsMode::Rds,
+            Some("public") => TlsMode::Public,
+            Some(_) => {
+                return Err(ConfigError {
+                    var: "DATABASE_TLS",
+                    problem: "must be off, rds or public",
+                });
+            }
+        };
+        Ok(Self { source, tls })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Env {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name: &str| map.get(name).cloned()
+    }
+
+    #[test]
+    fn token_defaults() {
+        let c = TokenConfig::from_env(&env(&[])).unwrap();
+        assert_eq!(c.table_name, "api_wynacom_token");
+        assert_eq!(c.timezone.iana_name(), Some("Asia/Jakarta"));
+    }
+
+    #[test]
+    fn bad_token_config_names_the_variable() {
+        let e = TokenConfig::from_env(&env(&[("APP_TIMEZONE", "Mars/Olympus")])).unwrap_err();
+        assert_eq!(e.var, "APP_TIMEZONE");
+        let e = TokenConfig::from_env(&env(&[("TOKEN_TABLE_NAME", "bad name!")])).unwrap_err();
+        assert_eq!(e.var, "TOKEN_TABLE_NAME");
+    }
+
+    #[test]
+    fn lab_config_needs_a_database() {
+        let e = LabConfig::from_env(&env(&[])).unwrap_err();
+        assert_eq!(e.var, "DATABASE_URL");
+        let e = LabConfig::from_env(&env(&[("DATABASE_URL", "postgres://x")])).unwrap_err();
+        assert_eq!(e.var, "DATABASE_URL");
+        assert!(!e.to_string().contains("postgres://x"));
+        let c = LabConfig::from_env(&env(&[("DATABASE_SECRET_ARN", "arn:aws:secretsmanager:x")]))
+            .unwrap();
+        assert_eq!(
+            c.source,
+            DatabaseSource::SecretArn("arn:aws:secretsmanager:x".into())
+        );
+        assert_eq!(c.tls, TlsMode::Off);
+    }
+
+    #[test]
+    fn tls_modes() {
+        let url = ("DATABASE_URL", "mysql://u:p@127.0.0.1:3306/db");
+        let c = LabConfig::from_env(&env(&[url, ("DATABASE_TLS", "RDS")])).unwrap();
+        assert_eq!(c.tls, TlsMode::Rds);
+        let e = LabConfig::from_env(&env(&[url, ("DATABASE_TLS", "yes")])).unwrap_err();
+        assert_eq!(e.var, "DATABASE_TLS");
+    }
+
+    #[test]
+    fn secrets_do_not_debug_print() {
+        let c = LabConfig::from_env(&env(&[("DATABASE_URL", "mysql://u:hunter2@h/db")])).unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

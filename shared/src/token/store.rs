@@ -1,0 +1,79 @@
+//! What the token rules need from storage: one small trait, a DynamoDB implementation
+//! ([`super::dynamo`]) and an in-memory fake ([`super::memory`]).
+
+use crate::ApiError;
+use std::future::Future;
+
+/// The active-token slot as stored. It may be expired or made inactive: the rules decide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredToken {
+    pub token: String,
+    /// Unique and increasing across every token ever issued (1, 2, 3, …).
+    pub token_id: i64,
+    pub issued_at: i64,
+    /// Epoch seconds; the token is expired at or after this instant.
+    pub expires_at: i64,
+    pub expired_days: u16,
+    /// Operators may set this to false to revoke the token.
+    pub active: bool,
+}
+
+impl StoredToken {
+    /// Active and `expires_at` still in the future.
+    pub fn is_live(&self, now: i64) -> bool {
+        self.active && self.expires_at > now
+    }
+}
+
+/// A token about to be issued; the store assigns its `token_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewToken {
+    pub token: String,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    pub expired_days: u16,
+}
+
+/// Why the store could not answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// Unreachable, throttled or timed out: worth a retry later (503).
+    #[error("token store unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else (missing table, denied, malformed item): 500.
+    #[error("token store failed: {0}")]
+    Failed(String),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(c) => ApiError::Unavailable(c),
+            StoreError::Failed(c) => ApiError::Internal(c),
+        }
+    }
+}
+
+/// Storage of the active token and of the token setting.
+pub trait TokenStore: Send + Sync {
+    /// The active-token slot, read with strong consistency.
+    fn current(&self) -> impl Future<Output = Result<Option<StoredToken>, StoreError>> + Send;
+
+    /// Puts `new` in the slot with the next `token_id`, but only if the slot still holds
+    /// `seen` (`None`: the slot is empty). `Ok(None)` means another caller changed the slot
+    /// first. This compare-and-swap is what keeps one token active across all instances.
+    fn replace(
+        &self,
+        seen: Option<&StoredToken>,
+        new: NewToken,
+    ) -> impl Future<Output = Result<Option<StoredToken>, StoreError>> + Send;
+
+    /// The saved `token_expired_days`, `None` when never saved.
+    fn setting(&self) -> impl Future<Output = Result<Option<u16>, StoreError>> + Send;
+
+    fn save_setting(
+        &self,
+        days: u16,
+        now: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
