@@ -87,3 +87,13 @@ load_demo_db() {
   mysql -uroot -h127.0.0.1 "$name" <"$ROOT/db/schema.sql"
   mysql -uroot -h127.0.0.1 "$name" <"$ROOT/db/demo.sql"
 }
+
+CARGO_LAMBDA_VERSION=1.9.2
+# cargo-lambda (PyPI, pinned): the local Lambda runtime (cargo lambda watch).
+ensure_cargo_lambda() {
+  if [ "$(cargo-lambda lambda --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LAMBDA_VERSION" ]; then
+    echo "== installing cargo-lambda $CARGO_LAMBDA_VERSION (PyPI)"
+    python3 -m pip install --quiet --disable-pip-version-check "cargo-lambda==$CARGO_LAMBDA_VERSION"
+    command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+  fi
+}

@@ -4,6 +4,8 @@
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use std::sync::atomic::{AtomicU32, Ordering};
+
+pub mod local_api;
 use wynacom::token::dynamo::{DynamoStore, create_table};
 
 /// `AWS_ENDPOINT_URL_DYNAMODB` (set by scripts/test), else DynamoDB Local's default port.
