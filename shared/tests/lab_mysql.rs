@@ -351,3 +351,22 @@ async fn a_query_slower_than_the_timeout_is_503_not_a_hang() {
     );
     db.drop_database().await;
 }
+
+#[tokio::test]
+async fn tls_modes_never_fall_back_to_plain_text() {
+    // The machine's MariaDB has no TLS: with TLS required the connection must fail (503),
+    // not silently continue unencrypted.
+    let db = TestDb::new(true).await;
+    for tls in [
+        wynacom::config::TlsMode::Rds,
+        wynacom::config::TlsMode::Public,
+    ] {
+        let lab = Database::new(
+            mysql_async::OptsBuilder::from_opts(mysql_async::Opts::from_url(&db.url).unwrap()),
+            tls,
+        );
+        let err = lab.sampling("R2606110001").await.unwrap_err();
+        assert!(matches!(err, ApiError::Unavailable(_)), "{tls:?}: {err:?}");
+    }
+    db.drop_database().await;
+}
