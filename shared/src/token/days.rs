@@ -17,8 +17,10 @@ pub fn parse_days(value: Option<&Value>) -> Result<u16, ApiError> {
         Some(Value::Number(n)) => n.as_i64().map(|i| i as f64).or_else(|| n.as_f64()),
         Some(_) => None,
     };
+    // A numeric string too long for f64 ("1e400", 400 nines) parses as ±infinity: a whole
+    // number, just far out of range. (JSON numbers never are: serde_json refuses them.)
     let n = whole
-        .filter(|n| n.is_finite() && n.fract() == 0.0)
+        .filter(|n| n.is_infinite() || n.fract() == 0.0)
         .ok_or(ApiError::DaysNotWhole)?;
     if !(MIN_DAYS as f64..=MAX_DAYS as f64).contains(&n) {
         return Err(ApiError::DaysOutOfRange);
@@ -90,6 +92,9 @@ mod tests {
             json!("-5"),
             json!(1e20),
             json!("99999999999999999999"),
+            json!("9".repeat(400)),
+            json!("1e400"),
+            json!("-1e400"),
         ] {
             assert_eq!(parse_days(Some(&v)), Err(ApiError::DaysOutOfRange), "{v}");
         }

@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 pub mod local_api;
+pub mod private_servers;
 use wynacom::token::dynamo::{DynamoStore, create_table};
 
 /// `AWS_ENDPOINT_URL_DYNAMODB` (set by scripts/test), else DynamoDB Local's default port.
@@ -72,18 +73,20 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn new(demo: bool) -> Self {
+        Self::new_at(&mysql_admin_url(), demo).await
+    }
+
+    /// The same on the server of `admin_url` (`mysql://root@host:port`), e.g. a private one.
+    pub async fn new_at(admin_url: &str, demo: bool) -> Self {
         use mysql_async::prelude::Queryable;
-        let admin = mysql_async::Pool::new(mysql_admin_url().as_str());
+        let admin = mysql_async::Pool::new(admin_url);
         let name = format!(
             "wyn_test_{}_{}",
             std::process::id(),
             DATABASES.fetch_add(1, Ordering::SeqCst)
         );
         let mut conn = admin.get_conn().await.unwrap_or_else(|e| {
-            panic!(
-                "cannot reach MariaDB at {} ({e}); run the tests with scripts/test",
-                mysql_admin_url()
-            )
+            panic!("cannot reach MariaDB at {admin_url} ({e}); run the tests with scripts/test")
         });
         conn.query_drop(format!("DROP DATABASE IF EXISTS `{name}`"))
             .await
@@ -104,7 +107,7 @@ impl TestDb {
                 .unwrap_or_else(|e| panic!("db/{file}: {e}"));
         }
         drop(conn);
-        let url = format!("{}/{name}", mysql_admin_url().trim_end_matches('/'));
+        let url = format!("{}/{name}", admin_url.trim_end_matches('/'));
         Self { name, url, admin }
     }
 
