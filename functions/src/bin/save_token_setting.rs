@@ -3,7 +3,8 @@
 use lambda_http::{run, service_fn};
 use wynacom::{endpoints, startup};
 
-#[tokio::main]
+// One event at a time per instance: a single-threaded runtime avoids cross-thread wake-ups.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), startup::Error> {
     startup::init_logging();
     let aws = startup::aws().await;
