@@ -366,14 +366,7 @@ async fn main() {
         "| function | init (median) | peak RSS | warm p50 | warm p99 | baseline p50 | vs. baseline |"
     );
     println!("| --- | --- | --- | --- | --- | --- | --- |");
-    for function in [
-        "generate_token",
-        "check_token",
-        "token_setting",
-        "save_token_setting",
-        "sampling_timestamp",
-        "glucose",
-    ] {
+    for function in wynacom::testing::ENDPOINTS {
         let baseline = match function {
             "sampling_timestamp" => {
                 Baseline::sql(&env, wynacom::lab::sampling::SQL, "R2606110001").await

@@ -1,9 +1,15 @@
 //! Helpers shared by the unit tests, the integration tests and the benchmarks: the API
 //! Gateway events of `events/` and what each one expects.
 
+use crate::{
+    clock::ManualClock,
+    endpoints,
+    lab::{FixedLab, GlucoseRow, LabSource, SamplingRow},
+    token::{Tokens, memory::MemoryStore, store::TokenStore},
+};
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
-use std::path::PathBuf;
+use std::{path::PathBuf, sync::Arc};
 
 /// The placeholder the events use where a real token goes.
 pub const TOKEN_PLACEHOLDER: &str = "TOKEN_VALUE";
@@ -88,4 +94,63 @@ pub fn check_expectation(expect: &Value, status: u16, body: &Value) -> Result<()
         return Err(format!("expected a non-empty data array, got {data}"));
     }
     Ok(())
+}
+
+/// The six endpoints, in the order of the contract.
+pub const ENDPOINTS: [&str; 6] = [
+    "generate_token",
+    "check_token",
+    "token_setting",
+    "save_token_setting",
+    "sampling_timestamp",
+    "glucose",
+];
+
+/// A token service on the in-memory store with its clock at `now` (epoch seconds).
+pub fn memory_tokens(now: i64) -> Tokens<MemoryStore> {
+    let tz = jiff::tz::TimeZone::get("Asia/Jakarta").expect("the bundled time zone database");
+    Tokens::new(MemoryStore::new(), Arc::new(ManualClock::at(now)), tz)
+}
+
+/// Fixed lab answers: R2606110001 has one sampling row and one glucose row, R2606110002 one
+/// glucose row; every other lab number is not found.
+pub fn fixed_lab() -> FixedLab {
+    let mut lab = FixedLab::default();
+    let sampling = SamplingRow {
+        cpone_test_code: Some("10530100".into()),
+        ..Default::default()
+    };
+    let glucose = GlucoseRow {
+        result_glucosa: Some("120".into()),
+        ..Default::default()
+    };
+    lab.orders.insert(
+        "R2606110001".into(),
+        (vec![sampling], vec![glucose.clone()]),
+    );
+    lab.orders
+        .insert("R2606110002".into(), (vec![], vec![glucose]));
+    lab
+}
+
+/// Calls the endpoint named `endpoint` (one of [`ENDPOINTS`]).
+pub async fn call<S: TokenStore, L: LabSource>(
+    endpoint: &str,
+    tokens: &Tokens<S>,
+    lab: &L,
+    req: Request,
+) -> Response<Body> {
+    let resp = match endpoint {
+        "generate_token" => endpoints::generate_token(tokens, req).await,
+        "check_token" => endpoints::check_token(tokens, req).await,
+        "token_setting" => endpoints::token_setting(tokens, req).await,
+        "save_token_setting" => endpoints::save_token_setting(tokens, req).await,
+        "sampling_timestamp" => endpoints::sampling_timestamp(tokens, lab, req).await,
+        "glucose" => endpoints::glucose(tokens, lab, req).await,
+        other => panic!("unknown endpoint {other}"),
+    };
+    match resp {
+        Ok(r) => r,
+        Err(never) => match never {},
+    }
 }

@@ -17,26 +17,16 @@ use proptest::{
     test_runner::{Config, TestCaseError, TestRunner},
 };
 use serde_json::{Map, Value, json};
-use std::{collections::HashMap, fmt::Debug, sync::Arc};
+use std::{collections::HashMap, fmt::Debug};
 use wynacom::{
-    clock::ManualClock,
-    endpoints,
     http::params::MAX_BODY_BYTES,
-    lab::{FixedLab, GlucoseRow, SamplingRow},
-    testing::{event_text, events_dir},
+    lab::FixedLab,
+    testing::{ENDPOINTS, event_text, events_dir},
     token::{Tokens, memory::MemoryStore},
 };
 
 const CASES: u32 = 256;
-const ENDPOINTS: [&str; 6] = [
-    "generate_token",
-    "check_token",
-    "token_setting",
-    "save_token_setting",
-    "sampling_timestamp",
-    "glucose",
-];
-/// The one order the fixed lab knows.
+/// An order the fixed lab knows (`wynacom::testing::fixed_lab`).
 const FOUND: &str = "R2606110001";
 const ORDER_KEYS: [&str; 3] = ["T_OrderHeaderLabNumber", "orderNumber", "nolab"];
 const PARAM_NAMES: [&str; 5] = [
@@ -109,49 +99,23 @@ impl Fixture {
             .enable_all()
             .build()
             .unwrap();
-        let tokens = Tokens::new(
-            MemoryStore::new(),
-            Arc::new(ManualClock::at(1_782_010_800)),
-            jiff::tz::TimeZone::get("Asia/Jakarta").unwrap(),
-        );
+        let tokens = wynacom::testing::memory_tokens(1_782_010_800);
         let token = rt.block_on(tokens.generate()).unwrap().access_token;
-        let mut lab = FixedLab::default();
-        lab.orders.insert(
-            FOUND.into(),
-            (
-                vec![SamplingRow {
-                    cpone_test_code: Some("10530100".into()),
-                    ..Default::default()
-                }],
-                vec![GlucoseRow {
-                    result_glucosa: Some("120".into()),
-                    ..Default::default()
-                }],
-            ),
-        );
         Self {
             rt,
             tokens,
-            lab,
+            lab: wynacom::testing::fixed_lab(),
             token,
         }
     }
 
     fn call(&self, endpoint: &str, req: Request) -> Response<Body> {
-        let (t, lab) = (&self.tokens, &self.lab);
-        self.rt
-            .block_on(async {
-                match endpoint {
-                    "generate_token" => endpoints::generate_token(t, req).await,
-                    "check_token" => endpoints::check_token(t, req).await,
-                    "token_setting" => endpoints::token_setting(t, req).await,
-                    "save_token_setting" => endpoints::save_token_setting(t, req).await,
-                    "sampling_timestamp" => endpoints::sampling_timestamp(t, lab, req).await,
-                    "glucose" => endpoints::glucose(t, lab, req).await,
-                    other => panic!("unknown endpoint {other}"),
-                }
-            })
-            .unwrap()
+        self.rt.block_on(wynacom::testing::call(
+            endpoint,
+            &self.tokens,
+            &self.lab,
+            req,
+        ))
     }
 }
 

@@ -2,48 +2,17 @@
 
 use super::*;
 use crate::{
-    clock::ManualClock,
-    lab::{FixedLab, GlucoseRow, SamplingRow},
-    testing::{body_json, check_expectation, event, expectations},
+    lab::FixedLab,
+    testing::{body_json, check_expectation, event, expectations, fixed_lab, memory_tokens},
     token::memory::MemoryStore,
 };
-use std::sync::Arc;
 
 fn tokens() -> Tokens<MemoryStore> {
-    let tz = jiff::tz::TimeZone::get("Asia/Jakarta").unwrap();
-    Tokens::new(
-        MemoryStore::new(),
-        Arc::new(ManualClock::at(1_782_010_800)),
-        tz,
-    )
+    memory_tokens(1_782_010_800)
 }
 
 fn lab() -> FixedLab {
-    let mut lab = FixedLab::default();
-    lab.orders.insert(
-        "R2606110001".into(),
-        (
-            vec![SamplingRow {
-                cpone_test_code: Some("10530100".into()),
-                ..Default::default()
-            }],
-            vec![GlucoseRow {
-                result_glucosa: Some("120".into()),
-                ..Default::default()
-            }],
-        ),
-    );
-    lab.orders.insert(
-        "R2606110002".into(),
-        (
-            vec![],
-            vec![GlucoseRow {
-                result_glucosa: Some("120".into()),
-                ..Default::default()
-            }],
-        ),
-    );
-    lab
+    fixed_lab()
 }
 
 async fn call(
@@ -52,16 +21,7 @@ async fn call(
     lab: &FixedLab,
     req: Request,
 ) -> Response<Body> {
-    let resp = match endpoint {
-        "generate_token" => generate_token(t, req).await,
-        "check_token" => check_token(t, req).await,
-        "token_setting" => token_setting(t, req).await,
-        "save_token_setting" => save_token_setting(t, req).await,
-        "sampling_timestamp" => sampling_timestamp(t, lab, req).await,
-        "glucose" => glucose(t, lab, req).await,
-        other => panic!("unknown endpoint {other}"),
-    };
-    resp.unwrap()
+    crate::testing::call(endpoint, t, lab, req).await
 }
 
 #[tokio::test]
