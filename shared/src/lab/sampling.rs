@@ -7,10 +7,12 @@ use crate::ApiError;
 use mysql_async::Row;
 
 pub const SQL: &str = include_str!("sampling_timestamp.sql");
+/// How many `?` the statement has (all bound to the lab number), counted at compile time.
+pub const BINDS: usize = super::placeholders(SQL);
 
 /// `None` when the order does not exist (no marker row), else its rows in the SQL's order.
 pub async fn fetch(db: &Database, lab_number: &str) -> Result<Option<Vec<SamplingRow>>, ApiError> {
-    query_rows(db, SQL, lab_number, row).await
+    query_rows(db, SQL, BINDS, lab_number, row).await
 }
 
 fn row(r: &Row) -> Result<SamplingRow, ApiError> {

@@ -55,6 +55,30 @@ pub fn signal(child: &Child, signal: &str) {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status();
+    if signal == "STOP" {
+        // kill returns before every thread has stopped; a thread already running could still
+        // answer a request. Wait (bounded) until each thread shows state T.
+        let started = Instant::now();
+        while !all_threads_stopped(child.id()) && started.elapsed() < Duration::from_secs(2) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+fn all_threads_stopped(pid: u32) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    tasks.flatten().all(|task| {
+        std::fs::read_to_string(task.path().join("stat"))
+            .ok()
+            // The state follows the command name in parentheses: "pid (comm) T ...".
+            .and_then(|stat| {
+                stat.rsplit_once(") ")
+                    .map(|(_, rest)| rest.starts_with('T'))
+            })
+            .unwrap_or(true)
+    })
 }
 
 /// Stops a child: SIGCONT (in case a test froze it), SIGTERM, then SIGKILL after
