@@ -23,7 +23,10 @@ use std::{
 use wynacom::{
     clock::ManualClock,
     endpoints,
-    lab::database::{DEADLINE, Database},
+    lab::{
+        FixedLab,
+        database::{DEADLINE, Database},
+    },
     testing::{body_json, event},
     token::{
         Tokens,
@@ -209,16 +212,35 @@ async fn token_endpoints(
         "save_token_setting",
     ] {
         let started = Instant::now();
-        let resp = match name {
-            "generate_token" => endpoints::generate_token(tokens, event(name, "")).await,
-            "check_token" => endpoints::check_token(tokens, event(name, token)).await,
-            "token_setting" => endpoints::token_setting(tokens, event(name, "")).await,
-            _ => endpoints::save_token_setting(tokens, event(name, "")).await,
-        }
-        .unwrap();
+        let bearer = if name == "check_token" { token } else { "" };
+        let resp =
+            wynacom::testing::call(name, tokens, &FixedLab::default(), event(name, bearer)).await;
         out.push((name, resp, started.elapsed()));
     }
     out
+}
+
+/// Asks `endpoint` until it answers 200 (at most 5 rounds, 200 ms apart): its data and the
+/// number of rounds it took.
+async fn until_200(tokens: &Tokens<DynamoStore>, endpoint: &str, token: &str) -> (Value, u32) {
+    let mut rounds = 0;
+    loop {
+        rounds += 1;
+        let resp = wynacom::testing::call(
+            endpoint,
+            tokens,
+            &FixedLab::default(),
+            event(endpoint, token),
+        )
+        .await;
+        if resp.status() == 200 || rounds == 5 {
+            return (
+                ok_data(&format!("{endpoint} after recovery"), &resp),
+                rounds,
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// Creates the table, retrying briefly while a freshly started DynamoDB Local warms up.
@@ -282,17 +304,7 @@ async fn a_stopped_dynamodb_is_503_fast_and_the_same_warm_instance_recovers_afte
     local.restart();
     let client = dynamodb_client_at(&local.endpoint()).await;
     create_table_when_ready(&client).await;
-    let mut rounds = 0;
-    let fresh = loop {
-        rounds += 1;
-        let resp = endpoints::generate_token(&tokens, event("generate_token", ""))
-            .await
-            .unwrap();
-        if resp.status() == 200 || rounds == 5 {
-            break ok_data("generate_token after restart", &resp);
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let (fresh, rounds) = until_200(&tokens, "generate_token", "").await;
     eprintln!("dynamodb stop took {stop_took:?}; recovered on round {rounds} after the restart");
     let fresh_token = fresh["access_token"].as_str().unwrap();
     assert_ne!(fresh_token, token, "the old table, and its token, are gone");
@@ -336,17 +348,7 @@ async fn a_frozen_dynamodb_is_503_within_the_sdk_timeout_and_the_same_instance_r
     eprintln!("three endpoints while frozen: 503 after {took:?}");
 
     // Thawed: the same table, the same token.
-    let mut rounds = 0;
-    let again = loop {
-        rounds += 1;
-        let resp = endpoints::check_token(&tokens, event("check_token", &token))
-            .await
-            .unwrap();
-        if resp.status() == 200 || rounds == 5 {
-            break ok_data("check_token after the thaw", &resp);
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let (again, rounds) = until_200(&tokens, "check_token", &token).await;
     eprintln!("recovered on round {rounds} after the thaw");
     assert_eq!(again["token_id"], 1);
     for (what, resp, _) in token_endpoints(&tokens, &token).await {

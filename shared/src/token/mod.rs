@@ -57,7 +57,7 @@ impl TokenSetting {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Remembered {
     token: String,
     token_id: i64,
@@ -128,12 +128,14 @@ impl<S: TokenStore> Tokens<S> {
     /// expired.
     pub async fn validate(&self, presented: &str) -> Result<ValidToken, ApiError> {
         let now = self.clock.now();
-        if let Some(r) = self.remembered.lock().ok().and_then(|r| r.clone())
-            && r.until > now
-            && r.expires_at > now
-            && same_token(&r.token, presented)
-        {
-            return Ok(self.valid(r.token_id, r.expires_at));
+        // Checked under the lock, without copying the remembered token.
+        let hit = self.remembered.lock().ok().and_then(|r| {
+            r.as_ref()
+                .filter(|r| r.until > now && r.expires_at > now && same_token(&r.token, presented))
+                .map(|r| (r.token_id, r.expires_at))
+        });
+        if let Some((token_id, expires_at)) = hit {
+            return Ok(self.valid(token_id, expires_at));
         }
         let current = self.store.current().await?;
         match current {
