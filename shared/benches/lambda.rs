@@ -234,7 +234,7 @@ enum Baseline {
     /// The token endpoints' one DynamoDB read, done by a bare SDK client.
     GetItem(aws_sdk_dynamodb::Client, String),
     /// The lab SQL run directly on one mysql_async connection.
-    Sql(mysql_async::Conn, &'static str, Vec<mysql_async::Value>),
+    Sql(mysql_async::Conn, &'static str, mysql_async::Params),
 }
 
 impl Baseline {
@@ -254,7 +254,7 @@ impl Baseline {
         let conn = mysql_async::Conn::from_url(env.database_url.as_str())
             .await
             .unwrap();
-        let params = vec![mysql_async::Value::from(lab_number); wynacom::lab::placeholders(sql)];
+        let params = wynacom::lab::mysql::lab_number_params(lab_number);
         Self::Sql(conn, sql, params)
     }
 
@@ -366,12 +366,12 @@ async fn main() {
         "| function | init (median) | peak RSS | warm p50 | warm p99 | baseline p50 | vs. baseline |"
     );
     println!("| --- | --- | --- | --- | --- | --- | --- |");
-    for function in wynacom::testing::ENDPOINTS {
+    for function in wynacom::endpoints::Endpoint::ALL.map(|e| e.name()) {
         let baseline = match function {
             "sampling_timestamp" => {
-                Baseline::sql(&env, wynacom::lab::sampling::SQL, "R2606110001").await
+                Baseline::sql(&env, wynacom::lab::mysql::SAMPLING_SQL, "R2606110001").await
             }
-            "glucose" => Baseline::sql(&env, wynacom::lab::glucose::SQL, "R2606110002").await,
+            "glucose" => Baseline::sql(&env, wynacom::lab::mysql::GLUCOSE_SQL, "R2606110002").await,
             _ => Baseline::get_item(&env).await,
         };
         let event = wynacom::testing::event_text(function, &token);

@@ -27,7 +27,7 @@
 //!   timing noise: a lookup that stays an index lookup reads as many whatever the table sizes.
 
 use mysql_async::prelude::Queryable;
-use mysql_async::{Conn, Opts, OptsBuilder, Row, Value};
+use mysql_async::{Conn, Opts, OptsBuilder, Row};
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 use wynacom::config::TlsMode;
@@ -243,12 +243,12 @@ async fn main() {
     for t in &mut targets {
         let n = t.labs.len().min(200);
         for (query, sql) in [
-            ("sampling_timestamp", wynacom::lab::sampling::SQL),
-            ("glucose", wynacom::lab::glucose::SQL),
+            ("sampling_timestamp", wynacom::lab::mysql::SAMPLING_SQL),
+            ("glucose", wynacom::lab::mysql::GLUCOSE_SQL),
         ] {
             let before = status_sum(&mut t.status, "SESSION", "Handler_read%").await;
             for lab in &t.labs[..n] {
-                let params = vec![Value::from(lab.as_str()); wynacom::lab::placeholders(sql)];
+                let params = wynacom::lab::mysql::lab_number_params(lab);
                 let _: Vec<Row> = t.status.exec(sql, params).await.expect("query");
             }
             let reads = status_sum(&mut t.status, "SESSION", "Handler_read%").await - before;

@@ -128,10 +128,10 @@ impl LabConfig {
             }
             DatabaseSource::Url(Secret(url))
         } else if let Some(arn) = env.non_empty("DATABASE_SECRET_ARN") {
-            if !arn.starts_with("arn:") {
+            if !is_full_secret_arn(&arn) {
                 return Err(ConfigError {
                     var: "DATABASE_SECRET_ARN",
-                    problem: "is not an ARN",
+                    problem: "is not the full ARN of a Secrets Manager secret",
                 });
             }
             DatabaseSource::SecretArn(arn)
@@ -158,6 +158,27 @@ impl LabConfig {
         };
         Ok(Self { source, tls })
     }
+}
+
+/// `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters>`: the full
+/// ARN, with the random suffix Secrets Manager appends. A partial ARN (without the suffix)
+/// would still be read, but IAM policies written for the full ARN would not match it.
+fn is_full_secret_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(7, ':').collect();
+    let [prefix, partition, service, region, account, kind, name] = parts[..] else {
+        return false;
+    };
+    let suffix_ok = name.rsplit_once('-').is_some_and(|(base, suffix)| {
+        !base.is_empty() && suffix.len() == 6 && suffix.bytes().all(|b| b.is_ascii_alphanumeric())
+    });
+    prefix == "arn"
+        && partition.starts_with("aws")
+        && service == "secretsmanager"
+        && !region.is_empty()
+        && account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && kind == "secret"
+        && suffix_ok
 }
 
 #[cfg(test)]
@@ -195,12 +216,19 @@ mod tests {
         let e = LabConfig::from_env(&env(&[("DATABASE_URL", "postgres://x")])).unwrap_err();
         assert_eq!(e.var, "DATABASE_URL");
         assert!(!e.to_string().contains("postgres://x"));
-        let c = LabConfig::from_env(&env(&[("DATABASE_SECRET_ARN", "arn:aws:secretsmanager:x")]))
-            .unwrap();
-        assert_eq!(
-            c.source,
-            DatabaseSource::SecretArn("arn:aws:secretsmanager:x".into())
-        );
+        let arn = "arn:aws:secretsmanager:ap-southeast-3:123456789012:secret:cpone/wynacom-AbC123";
+        let c = LabConfig::from_env(&env(&[("DATABASE_SECRET_ARN", arn)])).unwrap();
+        assert_eq!(c.source, DatabaseSource::SecretArn(arn.into()));
+        for partial in [
+            "arn:aws:secretsmanager:x",
+            "arn:aws:secretsmanager:ap-southeast-3:123456789012:secret:cpone/wynacom",
+            "arn:aws:secretsmanager:ap-southeast-3:1234:secret:cpone-AbC123",
+            "arn:aws:ssm:ap-southeast-3:123456789012:secret:cpone-AbC123",
+            "cpone/wynacom-AbC123",
+        ] {
+            let e = LabConfig::from_env(&env(&[("DATABASE_SECRET_ARN", partial)])).unwrap_err();
+            assert_eq!(e.var, "DATABASE_SECRET_ARN", "{partial}");
+        }
         assert_eq!(c.tls, TlsMode::Off);
     }
 

@@ -1,5 +1,6 @@
 //! The six endpoints. Each reads the request, applies the rules and always answers with the
-//! envelope; [`serve`] writes the one log line per request.
+//! envelope; [`serve`] writes the one log line per request. [`Endpoint`] is the one list of
+//! them: names, paths and which need a token.
 
 use crate::{
     ApiError,
@@ -10,14 +11,73 @@ use crate::{
 use lambda_http::{Body, Request, RequestExt, Response};
 use std::{convert::Infallible, future::Future, time::Instant};
 
+/// The production base path (API Gateway custom domain mapping; the local API serves the same).
+pub const BASE_PATH: &str = "/one-api/tools/wynacom";
+
+/// The endpoints, in the order of the contract. The name is also the function's binary
+/// (`functions/src/bin/<name>.rs`), its path segment and its log `endpoint` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    GenerateToken,
+    CheckToken,
+    TokenSetting,
+    SaveTokenSetting,
+    SamplingTimestamp,
+    Glucose,
+}
+
+impl Endpoint {
+    pub const ALL: [Endpoint; 6] = [
+        Endpoint::GenerateToken,
+        Endpoint::CheckToken,
+        Endpoint::TokenSetting,
+        Endpoint::SaveTokenSetting,
+        Endpoint::SamplingTimestamp,
+        Endpoint::Glucose,
+    ];
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Endpoint::GenerateToken => "generate_token",
+            Endpoint::CheckToken => "check_token",
+            Endpoint::TokenSetting => "token_setting",
+            Endpoint::SaveTokenSetting => "save_token_setting",
+            Endpoint::SamplingTimestamp => "sampling_timestamp",
+            Endpoint::Glucose => "glucose",
+        }
+    }
+
+    /// `/one-api/tools/wynacom/<name>`.
+    pub fn path(self) -> String {
+        format!("{BASE_PATH}/{}", self.name())
+    }
+
+    /// Whether the endpoint wants `Authorization: Bearer <token>`.
+    pub const fn needs_token(self) -> bool {
+        matches!(
+            self,
+            Endpoint::CheckToken | Endpoint::SamplingTimestamp | Endpoint::Glucose
+        )
+    }
+
+    /// Whether it reads the CPONE database.
+    pub const fn reads_lab(self) -> bool {
+        matches!(self, Endpoint::SamplingTimestamp | Endpoint::Glucose)
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.name() == name)
+    }
+}
+
 /// POST /generate_token
 pub async fn generate_token<S: TokenStore>(
     tokens: &Tokens<S>,
     req: Request,
 ) -> Result<Response<Body>, Infallible> {
-    serve("generate_token", &req, async {
+    serve(Endpoint::GenerateToken, &req, async {
         require_post(&req)?;
-        read_params(&req)?;
+        read_params(&req).await?;
         tokens.generate().await.map(ok_response)
     })
     .await
@@ -28,10 +88,10 @@ pub async fn check_token<S: TokenStore>(
     tokens: &Tokens<S>,
     req: Request,
 ) -> Result<Response<Body>, Infallible> {
-    serve("check_token", &req, async {
+    serve(Endpoint::CheckToken, &req, async {
         require_post(&req)?;
         let valid = tokens.validate(bearer_token(req.headers())?).await?;
-        read_params(&req)?;
+        read_params(&req).await?;
         Ok(ok_response(valid))
     })
     .await
@@ -42,9 +102,9 @@ pub async fn token_setting<S: TokenStore>(
     tokens: &Tokens<S>,
     req: Request,
 ) -> Result<Response<Body>, Infallible> {
-    serve("token_setting", &req, async {
+    serve(Endpoint::TokenSetting, &req, async {
         require_post(&req)?;
-        read_params(&req)?;
+        read_params(&req).await?;
         tokens.setting().await.map(ok_response)
     })
     .await
@@ -55,9 +115,9 @@ pub async fn save_token_setting<S: TokenStore>(
     tokens: &Tokens<S>,
     req: Request,
 ) -> Result<Response<Body>, Infallible> {
-    serve("save_token_setting", &req, async {
+    serve(Endpoint::SaveTokenSetting, &req, async {
         require_post(&req)?;
-        let params = read_params(&req)?;
+        let params = read_params(&req).await?;
         let days = parse_days(params.get("token_expired_days"))?;
         tokens.save_setting(days).await.map(ok_response)
     })
@@ -70,7 +130,7 @@ pub async fn sampling_timestamp<S: TokenStore, L: LabSource>(
     lab: &L,
     req: Request,
 ) -> Result<Response<Body>, Infallible> {
-    serve("sampling_timestamp", &req, async {
+    serve(Endpoint::SamplingTimestamp, &req, async {
         let lab_number = lab_request(tokens, &req).await?;
         match lab.sampling(&lab_number).await? {
             Some(rows) => Ok(ok_response(rows)),
@@ -86,7 +146,7 @@ pub async fn glucose<S: TokenStore, L: LabSource>(
     lab: &L,
     req: Request,
 ) -> Result<Response<Body>, Infallible> {
-    serve("glucose", &req, async {
+    serve(Endpoint::Glucose, &req, async {
         let lab_number = lab_request(tokens, &req).await?;
         match lab.glucose(&lab_number).await? {
             Some(rows) => Ok(ok_response(rows)),
@@ -101,14 +161,14 @@ pub async fn glucose<S: TokenStore, L: LabSource>(
 async fn lab_request<S: TokenStore>(tokens: &Tokens<S>, req: &Request) -> Result<String, ApiError> {
     require_post(req)?;
     tokens.validate(bearer_token(req.headers())?).await?;
-    order_number(&read_params(req)?)
+    order_number(&read_params(req).await?)
 }
 
 /// Runs one endpoint, turns its error into the envelope and logs one line: request id,
 /// endpoint, status, duration, and for server-side failures a short cause. Never the body,
 /// the token or the Authorization header.
 async fn serve(
-    endpoint: &'static str,
+    endpoint: Endpoint,
     req: &Request,
     work: impl Future<Output = Result<Response<Body>, ApiError>>,
 ) -> Result<Response<Body>, Infallible> {
@@ -122,6 +182,7 @@ async fn serve(
         .map(|c| c.request_id.as_str())
         .unwrap_or("");
     let status = response.status().as_u16();
+    let endpoint = endpoint.name();
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     if status >= 500 {
         let cause = cause.as_deref().unwrap_or("");

@@ -38,6 +38,16 @@ pub enum ApiError {
     Internal(String),
 }
 
+impl From<crate::backend::BackendError> for ApiError {
+    fn from(e: crate::backend::BackendError) -> Self {
+        use crate::backend::BackendError;
+        match e {
+            BackendError::Unavailable(c) => ApiError::Unavailable(c),
+            BackendError::Failed(c) => ApiError::Internal(c),
+        }
+    }
+}
+
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         use ApiError::*;

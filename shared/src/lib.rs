@@ -7,6 +7,7 @@
 //!   lab database ([`lab`]);
 //! - every failure is an [`error::ApiError`], mapped to its status and message in one place.
 
+pub mod backend;
 pub mod clock;
 pub mod config;
 pub mod endpoints;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod http;
 pub mod lab;
 pub mod startup;
+#[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 pub mod token;
 

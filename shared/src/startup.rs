@@ -4,7 +4,7 @@
 
 use crate::{
     clock::SystemClock,
-    config::{LabConfig, ProcessEnv, TokenConfig},
+    config::{DatabaseSource, Env, LabConfig, ProcessEnv, TokenConfig},
     lab::database::Database,
     token::{Tokens, dynamo::DynamoStore},
 };
@@ -69,17 +69,73 @@ fn config_failed(e: impl std::fmt::Display + Into<Error>) -> Error {
     e.into()
 }
 
+/// The endpoint of one AWS service: `AWS_ENDPOINT_URL_<SERVICE>` (the SDK's standard
+/// variable, e.g. DynamoDB Local's address), else `AWS_ENDPOINT_URL`, else AWS's own. An empty
+/// variable counts as unset: the template declares the service variables empty in AWS so that
+/// local runs (`sam local --env-vars`) may set them, and the SDK would take "" for an address.
+pub fn endpoint_override(env: &impl Env, service_variable: &str) -> Option<String> {
+    env.non_empty(service_variable)
+        .or_else(|| env.non_empty("AWS_ENDPOINT_URL"))
+}
+
+/// The DynamoDB client of the token table.
+pub fn dynamodb(aws: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
+    let mut config = aws_sdk_dynamodb::config::Builder::from(aws);
+    config.set_endpoint_url(endpoint_override(&ProcessEnv, "AWS_ENDPOINT_URL_DYNAMODB"));
+    aws_sdk_dynamodb::Client::from_conf(config.build())
+}
+
+/// The Secrets Manager client of the database secret.
+pub fn secrets_manager(aws: &aws_config::SdkConfig) -> aws_sdk_secretsmanager::Client {
+    let mut config = aws_sdk_secretsmanager::config::Builder::from(aws);
+    config.set_endpoint_url(endpoint_override(
+        &ProcessEnv,
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+    ));
+    aws_sdk_secretsmanager::Client::from_conf(config.build())
+}
+
 /// The token service on DynamoDB (`TOKEN_TABLE_NAME`, `APP_TIMEZONE`).
 pub fn tokens(aws: &aws_config::SdkConfig) -> Result<Tokens<DynamoStore>, Error> {
     let config = TokenConfig::from_env(&ProcessEnv).map_err(config_failed)?;
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), config.table_name);
+    let store = DynamoStore::new(dynamodb(aws), config.table_name);
     Ok(Tokens::new(store, Arc::new(SystemClock), config.timezone))
 }
 
 /// The CPONE pool (`DATABASE_URL` or `DATABASE_SECRET_ARN`, `DATABASE_TLS`).
 pub async fn lab(aws: &aws_config::SdkConfig) -> Result<Database, Error> {
     let config = LabConfig::from_env(&ProcessEnv).map_err(config_failed)?;
-    Database::from_config(&config, Some(aws))
+    let secrets =
+        matches!(config.source, DatabaseSource::SecretArn(_)).then(|| secrets_manager(aws));
+    Database::from_config(&config, secrets)
         .await
         .map_err(config_failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::endpoint_override;
+
+    #[test]
+    fn empty_endpoint_variables_count_as_unset() {
+        fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+            let vars: Vec<(String, String)> = vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        }
+        let svc = "AWS_ENDPOINT_URL_DYNAMODB";
+        assert_eq!(endpoint_override(&env(&[(svc, "")]), svc), None);
+        assert_eq!(endpoint_override(&env(&[(svc, "  ")]), svc), None);
+        assert_eq!(
+            endpoint_override(&env(&[(svc, "http://127.0.0.1:8000")]), svc).as_deref(),
+            Some("http://127.0.0.1:8000")
+        );
+        assert_eq!(
+            endpoint_override(&env(&[(svc, ""), ("AWS_ENDPOINT_URL", "http://h:1")]), svc)
+                .as_deref(),
+            Some("http://h:1")
+        );
+    }
 }

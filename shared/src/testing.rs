@@ -1,10 +1,13 @@
-//! Helpers shared by the unit tests, the integration tests and the benchmarks: the API
-//! Gateway events of `events/` and what each one expects.
+//! Test support, compiled only for the project's own tests and benchmarks (feature
+//! `test-support`; never in a function binary): the API Gateway events of `events/` and what
+//! each one expects, an in-memory token service, fixed lab rows, and a call of any endpoint by
+//! its [`Endpoint`].
 
 use crate::{
+    backend::BackendError,
     clock::ManualClock,
-    endpoints,
-    lab::{FixedLab, GlucoseRow, LabSource, SamplingRow},
+    endpoints::{self, Endpoint},
+    lab::{GlucoseRow, LabSource, SamplingRow},
     token::{Tokens, memory::MemoryStore, store::TokenStore},
 };
 use lambda_http::{Body, Request, Response};
@@ -96,20 +99,34 @@ pub fn check_expectation(expect: &Value, status: u16, body: &Value) -> Result<()
     Ok(())
 }
 
-/// The six endpoints, in the order of the contract.
-pub const ENDPOINTS: [&str; 6] = [
-    "generate_token",
-    "check_token",
-    "token_setting",
-    "save_token_setting",
-    "sampling_timestamp",
-    "glucose",
-];
-
 /// A token service on the in-memory store with its clock at `now` (epoch seconds).
 pub fn memory_tokens(now: i64) -> Tokens<MemoryStore> {
     let tz = jiff::tz::TimeZone::get("Asia/Jakarta").expect("the bundled time zone database");
     Tokens::new(MemoryStore::new(), Arc::new(ManualClock::at(now)), tz)
+}
+
+/// Fixed lab answers, for tests of the endpoints without a database.
+#[derive(Debug, Default, Clone)]
+pub struct FixedLab {
+    pub orders: std::collections::HashMap<String, (Vec<SamplingRow>, Vec<GlucoseRow>)>,
+    /// When set, every call fails with it.
+    pub failure: Option<BackendError>,
+}
+
+impl LabSource for FixedLab {
+    async fn sampling(&self, lab_number: &str) -> Result<Option<Vec<SamplingRow>>, BackendError> {
+        match &self.failure {
+            Some(e) => Err(e.clone()),
+            None => Ok(self.orders.get(lab_number).map(|(s, _)| s.clone())),
+        }
+    }
+
+    async fn glucose(&self, lab_number: &str) -> Result<Option<Vec<GlucoseRow>>, BackendError> {
+        match &self.failure {
+            Some(e) => Err(e.clone()),
+            None => Ok(self.orders.get(lab_number).map(|(_, g)| g.clone())),
+        }
+    }
 }
 
 /// Fixed lab answers: R2606110001 has one sampling row and one glucose row, R2606110002 one
@@ -133,21 +150,20 @@ pub fn fixed_lab() -> FixedLab {
     lab
 }
 
-/// Calls the endpoint named `endpoint` (one of [`ENDPOINTS`]).
+/// Calls `endpoint` as its function binary does.
 pub async fn call<S: TokenStore, L: LabSource>(
-    endpoint: &str,
+    endpoint: Endpoint,
     tokens: &Tokens<S>,
     lab: &L,
     req: Request,
 ) -> Response<Body> {
     let resp = match endpoint {
-        "generate_token" => endpoints::generate_token(tokens, req).await,
-        "check_token" => endpoints::check_token(tokens, req).await,
-        "token_setting" => endpoints::token_setting(tokens, req).await,
-        "save_token_setting" => endpoints::save_token_setting(tokens, req).await,
-        "sampling_timestamp" => endpoints::sampling_timestamp(tokens, lab, req).await,
-        "glucose" => endpoints::glucose(tokens, lab, req).await,
-        other => panic!("unknown endpoint {other}"),
+        Endpoint::GenerateToken => endpoints::generate_token(tokens, req).await,
+        Endpoint::CheckToken => endpoints::check_token(tokens, req).await,
+        Endpoint::TokenSetting => endpoints::token_setting(tokens, req).await,
+        Endpoint::SaveTokenSetting => endpoints::save_token_setting(tokens, req).await,
+        Endpoint::SamplingTimestamp => endpoints::sampling_timestamp(tokens, lab, req).await,
+        Endpoint::Glucose => endpoints::glucose(tokens, lab, req).await,
     };
     match resp {
         Ok(r) => r,

@@ -22,12 +22,9 @@ use std::{
 };
 use wynacom::{
     clock::ManualClock,
-    endpoints,
-    lab::{
-        FixedLab,
-        database::{DEADLINE, Database},
-    },
-    testing::{body_json, event},
+    endpoints::{self, Endpoint},
+    lab::database::{DEADLINE, Database},
+    testing::{FixedLab, body_json, event},
     token::{
         Tokens,
         dynamo::{DynamoStore, create_table},
@@ -213,8 +210,10 @@ async fn token_endpoints(
     ] {
         let started = Instant::now();
         let bearer = if name == "check_token" { token } else { "" };
+        let endpoint = Endpoint::from_name(name).expect("an endpoint");
         let resp =
-            wynacom::testing::call(name, tokens, &FixedLab::default(), event(name, bearer)).await;
+            wynacom::testing::call(endpoint, tokens, &FixedLab::default(), event(name, bearer))
+                .await;
         out.push((name, resp, started.elapsed()));
     }
     out
@@ -227,7 +226,7 @@ async fn until_200(tokens: &Tokens<DynamoStore>, endpoint: &str, token: &str) ->
     loop {
         rounds += 1;
         let resp = wynacom::testing::call(
-            endpoint,
+            Endpoint::from_name(endpoint).expect("an endpoint"),
             tokens,
             &FixedLab::default(),
             event(endpoint, token),

@@ -19,13 +19,23 @@ use proptest::{
 use serde_json::{Map, Value, json};
 use std::{collections::HashMap, fmt::Debug};
 use wynacom::{
+    endpoints::Endpoint,
     http::params::MAX_BODY_BYTES,
-    lab::FixedLab,
-    testing::{ENDPOINTS, event_text, events_dir},
+    testing::{FixedLab, event_text, events_dir},
     token::{Tokens, memory::MemoryStore},
 };
 
 const CASES: u32 = 256;
+/// The endpoint names, in the order of the contract.
+const ENDPOINTS: [&str; 6] = {
+    let mut names = [""; 6];
+    let mut i = 0;
+    while i < 6 {
+        names[i] = Endpoint::ALL[i].name();
+        i += 1;
+    }
+    names
+};
 /// An order the fixed lab knows (`wynacom::testing::fixed_lab`).
 const FOUND: &str = "R2606110001";
 const ORDER_KEYS: [&str; 3] = ["T_OrderHeaderLabNumber", "orderNumber", "nolab"];
@@ -110,6 +120,7 @@ impl Fixture {
     }
 
     fn call(&self, endpoint: &str, req: Request) -> Response<Body> {
+        let endpoint = Endpoint::from_name(endpoint).expect("an endpoint name");
         self.rt.block_on(wynacom::testing::call(
             endpoint,
             &self.tokens,

@@ -9,7 +9,7 @@ use mysql_async::prelude::Queryable;
 use serde_json::{Value, json};
 use std::{sync::Arc, time::Instant};
 use wynacom::{
-    ApiError,
+    backend::BackendError,
     clock::ManualClock,
     endpoints,
     lab::{LabSource, database::Database},
@@ -240,10 +240,10 @@ async fn explain_shows_index_lookups_on_the_order_for_every_order_sized_table() 
     let mut conn = db.admin_conn().await;
     add_filler(&mut conn, 5000).await;
     for (name, sql) in [
-        ("sampling_timestamp", wynacom::lab::sampling::SQL),
-        ("glucose", wynacom::lab::glucose::SQL),
+        ("sampling_timestamp", wynacom::lab::mysql::SAMPLING_SQL),
+        ("glucose", wynacom::lab::mysql::GLUCOSE_SQL),
     ] {
-        let binds = vec![mysql_async::Value::from("R2606110003"); wynacom::lab::placeholders(sql)];
+        let binds = wynacom::lab::mysql::lab_number_params("R2606110003");
         let plan: Vec<mysql_async::Row> = conn.exec(format!("EXPLAIN {sql}"), binds).await.unwrap();
         let mut seen = vec![];
         for row in &plan {
@@ -330,7 +330,7 @@ async fn an_unreachable_database_is_503_within_seconds() {
     );
     let started = Instant::now();
     let err = lab.sampling("R2606110001").await.unwrap_err();
-    assert!(matches!(err, ApiError::Unavailable(_)), "{err:?}");
+    assert!(matches!(err, BackendError::Unavailable(_)), "{err:?}");
     assert!(
         started.elapsed() < wynacom::lab::database::DEADLINE + std::time::Duration::from_secs(1)
     );
@@ -345,7 +345,7 @@ async fn a_query_slower_than_the_timeout_is_503_not_a_hang() {
         .rows("SELECT SLEEP(20) AS row_kind", mysql_async::Params::Empty)
         .await
         .unwrap_err();
-    assert!(matches!(err, ApiError::Unavailable(_)), "{err:?}");
+    assert!(matches!(err, BackendError::Unavailable(_)), "{err:?}");
     assert!(
         started.elapsed() < wynacom::lab::database::DEADLINE + std::time::Duration::from_secs(1)
     );
@@ -366,7 +366,10 @@ async fn tls_modes_never_fall_back_to_plain_text() {
             tls,
         );
         let err = lab.sampling("R2606110001").await.unwrap_err();
-        assert!(matches!(err, ApiError::Unavailable(_)), "{tls:?}: {err:?}");
+        assert!(
+            matches!(err, BackendError::Unavailable(_)),
+            "{tls:?}: {err:?}"
+        );
     }
     db.drop_database().await;
 }

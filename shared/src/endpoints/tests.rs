@@ -2,8 +2,10 @@
 
 use super::*;
 use crate::{
-    lab::FixedLab,
-    testing::{body_json, check_expectation, event, expectations, fixed_lab, memory_tokens},
+    backend::BackendError,
+    testing::{
+        FixedLab, body_json, check_expectation, event, expectations, fixed_lab, memory_tokens,
+    },
     token::memory::MemoryStore,
 };
 
@@ -16,7 +18,7 @@ fn lab() -> FixedLab {
 }
 
 async fn call(
-    endpoint: &str,
+    endpoint: Endpoint,
     t: &Tokens<MemoryStore>,
     lab: &FixedLab,
     req: Request,
@@ -30,7 +32,7 @@ async fn every_event_gets_its_expected_answer() {
     let token = t.generate().await.unwrap().access_token;
     let mut failures = vec![];
     for (name, expect) in expectations() {
-        let endpoint = expect["endpoint"].as_str().unwrap();
+        let endpoint = Endpoint::from_name(expect["endpoint"].as_str().unwrap()).unwrap();
         let resp = call(endpoint, &t, &lab, event(&name, &token)).await;
         assert_eq!(resp.headers()["cache-control"], "no-store", "{name}");
         if let Err(e) = check_expectation(&expect, resp.status().as_u16(), &body_json(&resp)) {
@@ -95,7 +97,7 @@ async fn backend_failures_are_503_with_the_contract_message() {
     let t = tokens();
     let token = t.generate().await.unwrap().access_token;
     let failing = FixedLab {
-        failure: Some(ApiError::Unavailable("mysql down".into())),
+        failure: Some(BackendError::Unavailable("mysql down".into())),
         ..lab()
     };
     let resp = glucose(&t, &failing, event("glucose", &token))
@@ -107,9 +109,7 @@ async fn backend_failures_are_503_with_the_contract_message() {
         "Layanan sedang tidak tersedia, silakan coba lagi"
     );
     t.store()
-        .fail_with(Some(crate::token::store::StoreError::Unavailable(
-            "x".into(),
-        )));
+        .fail_with(Some(BackendError::Unavailable("x".into())));
     let resp = generate_token(&t, event("generate_token", ""))
         .await
         .unwrap();

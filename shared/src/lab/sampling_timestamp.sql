@@ -1,12 +1,9 @@
 -- Wynacom POST /sampling_timestamp: sampling check-in / check-out of one lab order.
--- Tables, columns and rules: the CPONE schema contract (lab-schema.md); response contract: docs/openapi.yaml.
+-- Tables, columns and rules: docs/contract.md ("Lab data"); response contract: docs/openapi.yaml.
 --
--- PARAMETERS: 3 positional placeholders (question marks), ALL bound to the same value, the
--- lab number (T_OrderHeaderLabNumber) as sent by Wynacom, trimmed. Nothing else is bound.
--- There is no other question mark anywhere in this file (not even in comments), so counting
--- them gives the number of binds. Keep the text free of a colon directly followed by a
--- lower-case letter or underscore outside string literals and comments: the Rust client
--- (mysql_async) would take it for a named parameter and refuse the mix.
+-- PARAMETERS: one named parameter, :lab_number (it appears more than once; mysql_async binds
+-- every occurrence to the one value): the lab number (T_OrderHeaderLabNumber) as sent by
+-- Wynacom, trimmed. Nothing else is bound, and there is no positional placeholder.
 --
 -- RESULT: one statement, one round trip. First column row_kind:
 --   'order'  : marker row. Exactly one when an ACTIVE t_orderheader has this lab number, none
@@ -74,7 +71,7 @@ FROM (
   WHERE EXISTS (
     SELECT 1
     FROM t_orderheader
-    WHERE T_OrderHeaderLabNumber = ?                                   -- placeholder 1
+    WHERE T_OrderHeaderLabNumber = :lab_number
       AND T_OrderHeaderIsActive = 'Y'
   )
 
@@ -85,7 +82,7 @@ FROM (
   -- Check-in = Process*, check-out = Done*. No panel roll-up.
   -- The test must be active (like every join); a row whose test is missing/inactive is dropped.
   -- Station through the test's sample type: t_sampletype -> t_bahan -> t_samplestation, as the
-  -- spec says (T_SamplingSoT_SampleStationID is not used).
+  -- contract says (T_SamplingSoT_SampleStationID is not used).
   -- -------------------------------------------------------------------------------------------
   SELECT
     'nonlab'                          AS row_kind,
@@ -130,7 +127,7 @@ FROM (
   LEFT JOIN nat_testmap ntm                      -- LIS code of the test's national test
     ON  ntm.Nat_TestMapNat_TestID = t.T_TestNat_TestID
     AND ntm.Nat_TestMapIsActive = 'Y'
-  WHERE oh.T_OrderHeaderLabNumber = ?                                  -- placeholder 2
+  WHERE oh.T_OrderHeaderLabNumber = :lab_number
     AND oh.T_OrderHeaderIsActive = 'Y'
   GROUP BY so.T_SamplingSoID
 
@@ -200,7 +197,7 @@ FROM (
   LEFT JOIN nat_testmap ntm                      -- LIS code of the reported test
     ON  ntm.Nat_TestMapNat_TestID = rt.T_TestNat_TestID
     AND ntm.Nat_TestMapIsActive = 'Y'
-  WHERE oh.T_OrderHeaderLabNumber = ?                                  -- placeholder 3
+  WHERE oh.T_OrderHeaderLabNumber = :lab_number
     AND oh.T_OrderHeaderIsActive = 'Y'
   GROUP BY os.T_OrderSampleID, rt.T_TestID
 

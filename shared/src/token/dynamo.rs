@@ -11,7 +11,8 @@
 //! caller read. Of many callers racing on the same slot exactly one transaction commits; the
 //! others are cancelled and read the winner. Ids therefore never repeat and never skip.
 
-use super::store::{NewToken, StoreError, StoredToken, TokenStore};
+use super::store::{NewToken, StoredToken, TokenStore};
+use crate::backend::BackendError;
 use aws_sdk_dynamodb::{
     Client,
     error::{ProvideErrorMetadata, SdkError},
@@ -40,7 +41,7 @@ impl DynamoStore {
         }
     }
 
-    async fn get(&self, pk: &str) -> Result<Option<Item>, StoreError> {
+    async fn get(&self, pk: &str) -> Result<Option<Item>, BackendError> {
         self.client
             .get_item()
             .table_name(&self.table)
@@ -52,7 +53,7 @@ impl DynamoStore {
             .map_err(|e| classify("GetItem", e))
     }
 
-    async fn last_token_id(&self) -> Result<i64, StoreError> {
+    async fn last_token_id(&self) -> Result<i64, BackendError> {
         match self.get(COUNTER_PK).await? {
             None => Ok(0),
             Some(item) => number(&item, "last_token_id"),
@@ -61,7 +62,7 @@ impl DynamoStore {
 }
 
 impl TokenStore for DynamoStore {
-    async fn current(&self) -> Result<Option<StoredToken>, StoreError> {
+    async fn current(&self) -> Result<Option<StoredToken>, BackendError> {
         self.get(SLOT_PK)
             .await?
             .map(|item| slot_from(&item))
@@ -72,7 +73,7 @@ impl TokenStore for DynamoStore {
         &self,
         seen: Option<&StoredToken>,
         new: NewToken,
-    ) -> Result<Option<StoredToken>, StoreError> {
+    ) -> Result<Option<StoredToken>, BackendError> {
         let last = self.last_token_id().await?;
         let token = StoredToken {
             token: new.token,
@@ -107,7 +108,7 @@ impl TokenStore for DynamoStore {
         let built = |p: aws_sdk_dynamodb::types::builders::PutBuilder| {
             p.build()
                 .map(|put| TransactWriteItem::builder().put(put).build())
-                .map_err(|e| StoreError::Failed(format!("TransactWriteItems: {e}")))
+                .map_err(|e| BackendError::Failed(format!("TransactWriteItems: {e}")))
         };
         let result = self
             .client
@@ -125,7 +126,7 @@ impl TokenStore for DynamoStore {
         }
     }
 
-    async fn setting(&self) -> Result<Option<u16>, StoreError> {
+    async fn setting(&self) -> Result<Option<u16>, BackendError> {
         match self.get(SETTING_PK).await? {
             None => Ok(None),
             Some(item) => {
@@ -134,12 +135,12 @@ impl TokenStore for DynamoStore {
                     .ok()
                     .filter(|d| (1..=365).contains(d))
                     .map(Some)
-                    .ok_or_else(|| StoreError::Failed("setting item out of range".into()))
+                    .ok_or_else(|| BackendError::Failed("setting item out of range".into()))
             }
         }
     }
 
-    async fn save_setting(&self, days: u16, now: i64) -> Result<(), StoreError> {
+    async fn save_setting(&self, days: u16, now: i64) -> Result<(), BackendError> {
         self.client
             .put_item()
             .table_name(&self.table)
@@ -173,16 +174,16 @@ fn lost_race<R>(err: &SdkError<TransactWriteItemsError, R>) -> Option<bool> {
 /// Unreachable, throttled, timed out or a server-side fault → `Unavailable` (503); anything
 /// else → `Failed` (500). The text names the operation and the error code only: never keys or
 /// items (a key could be a token).
-fn classify<E: ProvideErrorMetadata, R>(op: &str, err: SdkError<E, R>) -> StoreError
+fn classify<E: ProvideErrorMetadata, R>(op: &str, err: SdkError<E, R>) -> BackendError
 where
     R: HttpStatus,
 {
     match &err {
-        SdkError::TimeoutError(_) => StoreError::Unavailable(format!("{op}: timeout")),
-        SdkError::DispatchFailure(_) => StoreError::Unavailable(format!("{op}: unreachable")),
-        SdkError::ResponseError(_) => StoreError::Unavailable(format!("{op}: bad response")),
+        SdkError::TimeoutError(_) => BackendError::Unavailable(format!("{op}: timeout")),
+        SdkError::DispatchFailure(_) => BackendError::Unavailable(format!("{op}: unreachable")),
+        SdkError::ResponseError(_) => BackendError::Unavailable(format!("{op}: bad response")),
         SdkError::ConstructionFailure(_) => {
-            StoreError::Unavailable(format!("{op}: request not built (credentials?)"))
+            BackendError::Unavailable(format!("{op}: request not built (credentials?)"))
         }
         SdkError::ServiceError(se) => {
             let code = se.err().code().unwrap_or("unknown");
@@ -197,12 +198,12 @@ where
                     | "TransactionInProgressException"
             ) || se.raw().status() >= 500;
             if retryable {
-                StoreError::Unavailable(format!("{op}: {code}"))
+                BackendError::Unavailable(format!("{op}: {code}"))
             } else {
-                StoreError::Failed(format!("{op}: {code}"))
+                BackendError::Failed(format!("{op}: {code}"))
             }
         }
-        _ => StoreError::Unavailable(format!("{op}: failed")),
+        _ => BackendError::Unavailable(format!("{op}: failed")),
     }
 }
 
@@ -225,11 +226,13 @@ fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-fn number(item: &Item, name: &str) -> Result<i64, StoreError> {
+fn number(item: &Item, name: &str) -> Result<i64, BackendError> {
     item.get(name)
         .and_then(|v| v.as_n().ok())
         .and_then(|v| v.parse().ok())
-        .ok_or_else(|| StoreError::Failed(format!("item attribute {name} missing or not a number")))
+        .ok_or_else(|| {
+            BackendError::Failed(format!("item attribute {name} missing or not a number"))
+        })
 }
 
 fn slot_item(t: &StoredToken) -> Item {
@@ -245,12 +248,12 @@ fn slot_item(t: &StoredToken) -> Item {
     ])
 }
 
-fn slot_from(item: &Item) -> Result<StoredToken, StoreError> {
+fn slot_from(item: &Item) -> Result<StoredToken, BackendError> {
     let token = item
         .get("token")
         .and_then(|v| v.as_s().ok())
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| StoreError::Failed("slot item has no token".into()))?;
+        .ok_or_else(|| BackendError::Failed("slot item has no token".into()))?;
     Ok(StoredToken {
         token: token.clone(),
         token_id: number(item, "token_id")?,
@@ -267,13 +270,14 @@ fn slot_from(item: &Item) -> Result<StoredToken, StoreError> {
 }
 
 /// Creates the table as the template does (`pk` S, on-demand, TTL on `ttl`): for DynamoDB
-/// Local in tests and the local run. Functions never call it.
-pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
+/// Local in the tests. Functions never call it. (A test checks it against template.yaml.)
+#[cfg(any(test, feature = "test-support"))]
+pub async fn create_table(client: &Client, table: &str) -> Result<(), BackendError> {
     use aws_sdk_dynamodb::types::{
         AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
         TimeToLiveSpecification,
     };
-    let fail = |e: String| StoreError::Failed(format!("CreateTable: {e}"));
+    let fail = |e: String| BackendError::Failed(format!("CreateTable: {e}"));
     client
         .create_table()
         .table_name(table)

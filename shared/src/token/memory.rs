@@ -1,7 +1,8 @@
 //! An in-memory [`TokenStore`] with the same compare-and-swap semantics as DynamoDB, for unit
 //! tests of the rules. It can be told to fail like an unreachable service.
 
-use super::store::{NewToken, StoreError, StoredToken, TokenStore};
+use super::store::{NewToken, StoredToken, TokenStore};
+use crate::backend::BackendError;
 use std::sync::Mutex;
 
 #[derive(Debug, Default)]
@@ -9,7 +10,7 @@ struct State {
     slot: Option<StoredToken>,
     last_token_id: i64,
     setting: Option<u16>,
-    failure: Option<StoreError>,
+    failure: Option<BackendError>,
 }
 
 #[derive(Debug, Default)]
@@ -21,7 +22,7 @@ impl MemoryStore {
     }
 
     /// Every call fails with `failure` until called again with `None`.
-    pub fn fail_with(&self, failure: Option<StoreError>) {
+    pub fn fail_with(&self, failure: Option<BackendError>) {
         self.state().failure = failure;
     }
 
@@ -36,7 +37,7 @@ impl MemoryStore {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn check(&self) -> Result<std::sync::MutexGuard<'_, State>, StoreError> {
+    fn check(&self) -> Result<std::sync::MutexGuard<'_, State>, BackendError> {
         let state = self.state();
         match &state.failure {
             Some(e) => Err(e.clone()),
@@ -46,7 +47,7 @@ impl MemoryStore {
 }
 
 impl TokenStore for MemoryStore {
-    async fn current(&self) -> Result<Option<StoredToken>, StoreError> {
+    async fn current(&self) -> Result<Option<StoredToken>, BackendError> {
         Ok(self.check()?.slot.clone())
     }
 
@@ -54,7 +55,7 @@ impl TokenStore for MemoryStore {
         &self,
         seen: Option<&StoredToken>,
         new: NewToken,
-    ) -> Result<Option<StoredToken>, StoreError> {
+    ) -> Result<Option<StoredToken>, BackendError> {
         let mut state = self.check()?;
         if state.slot.as_ref().map(|t| t.token_id) != seen.map(|t| t.token_id) {
             return Ok(None);
@@ -72,11 +73,11 @@ impl TokenStore for MemoryStore {
         Ok(Some(token))
     }
 
-    async fn setting(&self) -> Result<Option<u16>, StoreError> {
+    async fn setting(&self) -> Result<Option<u16>, BackendError> {
         Ok(self.check()?.setting)
     }
 
-    async fn save_setting(&self, days: u16, _now: i64) -> Result<(), StoreError> {
+    async fn save_setting(&self, days: u16, _now: i64) -> Result<(), BackendError> {
         self.check()?.setting = Some(days);
         Ok(())
     }

@@ -3,6 +3,7 @@
 
 pub mod days;
 pub mod dynamo;
+#[cfg(any(test, feature = "test-support"))]
 pub mod memory;
 pub mod store;
 

@@ -1,7 +1,7 @@
 //! What the token rules need from storage: one small trait, a DynamoDB implementation
 //! ([`super::dynamo`]) and an in-memory fake ([`super::memory`]).
 
-use crate::ApiError;
+use crate::backend::BackendError;
 use std::future::Future;
 
 /// The active-token slot as stored. It may be expired or made inactive: the rules decide.
@@ -34,30 +34,10 @@ pub struct NewToken {
     pub expired_days: u16,
 }
 
-/// Why the store could not answer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StoreError {
-    /// Unreachable, throttled or timed out: worth a retry later (503).
-    #[error("token store unavailable: {0}")]
-    Unavailable(String),
-    /// Anything else (missing table, denied, malformed item): 500.
-    #[error("token store failed: {0}")]
-    Failed(String),
-}
-
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Unavailable(c) => ApiError::Unavailable(c),
-            StoreError::Failed(c) => ApiError::Internal(c),
-        }
-    }
-}
-
 /// Storage of the active token and of the token setting.
 pub trait TokenStore: Send + Sync {
     /// The active-token slot, read with strong consistency.
-    fn current(&self) -> impl Future<Output = Result<Option<StoredToken>, StoreError>> + Send;
+    fn current(&self) -> impl Future<Output = Result<Option<StoredToken>, BackendError>> + Send;
 
     /// Puts `new` in the slot with the next `token_id`, but only if the slot still holds
     /// `seen` (`None`: the slot is empty). `Ok(None)` means another caller changed the slot
@@ -66,14 +46,14 @@ pub trait TokenStore: Send + Sync {
         &self,
         seen: Option<&StoredToken>,
         new: NewToken,
-    ) -> impl Future<Output = Result<Option<StoredToken>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<StoredToken>, BackendError>> + Send;
 
     /// The saved `token_expired_days`, `None` when never saved.
-    fn setting(&self) -> impl Future<Output = Result<Option<u16>, StoreError>> + Send;
+    fn setting(&self) -> impl Future<Output = Result<Option<u16>, BackendError>> + Send;
 
     fn save_setting(
         &self,
         days: u16,
         now: i64,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl Future<Output = Result<(), BackendError>> + Send;
 }

@@ -1,9 +1,9 @@
 //! The token rules over the in-memory store, with a hand-set clock.
 
 use super::*;
+use crate::backend::BackendError;
 use crate::clock::ManualClock;
 use crate::token::memory::MemoryStore;
-use crate::token::store::StoreError;
 
 const T0: i64 = 1_782_010_800; // 2026-06-21 10:00:00 Asia/Jakarta
 const DAY: i64 = SECONDS_PER_DAY;
@@ -167,7 +167,7 @@ async fn store_failures_are_503_or_500() {
     let (tokens, _) = service();
     tokens
         .store()
-        .fail_with(Some(StoreError::Unavailable("down".into())));
+        .fail_with(Some(BackendError::Unavailable("down".into())));
     assert_eq!(
         tokens.generate().await,
         Err(ApiError::Unavailable("down".into()))
@@ -178,7 +178,7 @@ async fn store_failures_are_503_or_500() {
     );
     tokens
         .store()
-        .fail_with(Some(StoreError::Failed("no table".into())));
+        .fail_with(Some(BackendError::Failed("no table".into())));
     assert_eq!(
         tokens.setting().await,
         Err(ApiError::Internal("no table".into()))
