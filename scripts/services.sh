@@ -79,6 +79,31 @@ dynamodb_create_table() {
     -d "{\"TableName\":\"$name\",\"TimeToLiveSpecification\":{\"AttributeName\":\"ttl\",\"Enabled\":true}}"
 }
 
+MOTO_VERSION=5.2.5
+# start_secrets_manager PORT: a local Secrets Manager (moto's server mode, PyPI moto[server],
+# pinned, in its own virtualenv outside the work tree); exports AWS_ENDPOINT_URL_SECRETS_MANAGER.
+start_secrets_manager() {
+  local port=$1 venv="${WYNACOM_MOTO_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/wynacom-ci/moto-venv}"
+  if [ "$("$venv/bin/python" -c 'import moto; print(moto.__version__)' 2>/dev/null)" != "$MOTO_VERSION" ] ||
+    [ ! -x "$venv/bin/moto_server" ]; then
+    echo "== installing moto[server] $MOTO_VERSION (PyPI) into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  fi
+  "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$STATE_DIR/moto-$port.log" 2>&1 &
+  STARTED_PIDS+=("$!")
+  export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$port"
+  for _ in $(seq 1 100); do
+    if curl -s -o /dev/null "http://127.0.0.1:$port/moto-api/"; then
+      echo "== Secrets Manager (moto) on port $port"
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "moto did not start; see $STATE_DIR/moto-$port.log" >&2
+  return 1
+}
+
 ensure_mariadb() {
   if ! mysqladmin -uroot -h127.0.0.1 --connect-timeout=2 ping >/dev/null 2>&1; then
     echo "== starting MariaDB"

@@ -168,3 +168,41 @@ async fn every_openapi_example_replays_against_the_local_api() {
     assert!(replayed > 50, "only {replayed} examples");
     println!("{replayed} OpenAPI examples replayed");
 }
+
+/// The production credentials path through the real binaries: the lab functions read
+/// `DATABASE_SECRET_ARN` from the local Secrets Manager at their cold start; then the password
+/// is rotated (database and secret) and the warm instances' sessions end. The next requests
+/// succeed: no 500, no 503.
+#[tokio::test]
+#[ignore = "needs the release binaries, cargo-lambda and the local Secrets Manager: scripts/test runs it"]
+async fn the_lab_functions_read_the_secret_and_survive_its_rotation() {
+    let (api, user) = LocalApi::start_with_secret("first-Passw0rd").await;
+    let token = api.token();
+    let bearer = format!("Bearer {token}");
+    let ask = |endpoint: &str| {
+        api.request(
+            "POST",
+            endpoint,
+            &[("content-type", "application/json"), ("authorization", &bearer)],
+            br#"{"T_OrderHeaderLabNumber":"R2606110001"}"#,
+        )
+    };
+    let mut failures = vec![];
+    let warm: Vec<Answer> = ["sampling_timestamp", "glucose"].map(ask).into();
+    for (endpoint, answer) in ["sampling_timestamp", "glucose"].iter().zip(&warm) {
+        if answer.status != 200 {
+            failures.push(format!("{endpoint} before rotation: {} {}", answer.status, answer.body));
+        }
+    }
+    user.change_password("second-Passw0rd").await;
+    user.put_secret("second-Passw0rd").await;
+    for (endpoint, before) in ["sampling_timestamp", "glucose"].iter().zip(&warm) {
+        let answer = ask(endpoint);
+        if answer.status != 200 || answer.body != before.body {
+            failures.push(format!("{endpoint} after rotation: {} {}", answer.status, answer.body));
+        }
+    }
+    api.stop().await;
+    user.drop_user().await;
+    assert!(failures.is_empty(), "{failures:#?}");
+}

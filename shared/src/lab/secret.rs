@@ -21,7 +21,9 @@ pub struct SecretError(pub String);
 pub struct SecretSource {
     client: aws_sdk_secretsmanager::Client,
     arn: String,
-    last_read: Mutex<Option<Instant>>,
+    min_interval: Duration,
+    /// When a refused login last re-read the secret.
+    last_reread: Mutex<Option<Instant>>,
 }
 
 impl std::fmt::Debug for SecretSource {
@@ -47,23 +49,28 @@ impl SecretSource {
         Self {
             client,
             arn: arn.into(),
-            last_read: Mutex::new(None),
+            min_interval: MIN_REFRESH_INTERVAL,
+            last_reread: Mutex::new(None),
         }
     }
 
-    /// Reads the secret now.
-    pub async fn read(&self) -> Result<OptsBuilder, SecretError> {
-        let mut last = self.last_read.lock().await;
-        let opts = self.fetch().await;
-        *last = Some(Instant::now());
-        opts
+    /// Another minimum interval between two re-reads (tests).
+    pub fn with_min_interval(mut self, interval: Duration) -> Self {
+        self.min_interval = interval;
+        self
     }
 
-    /// Reads the secret again unless it was read less than [`MIN_REFRESH_INTERVAL`] ago
-    /// (`Ok(None)`).
+    /// Reads the secret (at a cold start).
+    pub async fn read(&self) -> Result<OptsBuilder, SecretError> {
+        self.fetch().await
+    }
+
+    /// Reads the secret again after a refused login, unless the last re-read was less than the
+    /// minimum interval ago (`Ok(None)`). The cold start's read does not count: a rotation
+    /// right after it is picked up by the first refused login.
     pub async fn reread(&self) -> Result<Option<OptsBuilder>, SecretError> {
-        let mut last = self.last_read.lock().await;
-        if last.is_some_and(|t| t.elapsed() < MIN_REFRESH_INTERVAL) {
+        let mut last = self.last_reread.lock().await;
+        if last.is_some_and(|t| t.elapsed() < self.min_interval) {
             return Ok(None);
         }
         let opts = self.fetch().await;

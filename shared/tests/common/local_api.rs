@@ -1,7 +1,7 @@
 //! The six release binaries inside a local Lambda runtime (`cargo lambda watch`), on a fresh
 //! DynamoDB table and a fresh demo database: the same set-up as scripts/run-local.
 
-use super::{TestDb, fresh_table};
+use super::{RotatedUser, TestDb, fresh_table};
 use serde_json::Value;
 use std::os::unix::process::CommandExt;
 use std::{
@@ -47,10 +47,30 @@ fn free_port() -> u16 {
 }
 
 impl LocalApi {
-    /// Starts the runtime with the release binaries (built beforehand by scripts/test).
+    /// Starts the runtime with the release binaries (built beforehand by scripts/test), the
+    /// lab functions reading `DATABASE_URL`.
     pub async fn start() -> Self {
-        let (_, table) = fresh_table().await;
         let db = TestDb::new(true).await;
+        let database = format!("DATABASE_URL={}\n", db.url);
+        Self::start_on(db, &database).await
+    }
+
+    /// The same, the lab functions reading their credentials from a secret of the local
+    /// Secrets Manager (as in AWS): returns the secret's user, to rotate its password.
+    pub async fn start_with_secret(password: &str) -> (Self, RotatedUser) {
+        let db = TestDb::new(true).await;
+        let user = RotatedUser::create(&db, password).await;
+        let endpoint = std::env::var("AWS_ENDPOINT_URL_SECRETS_MANAGER")
+            .expect("AWS_ENDPOINT_URL_SECRETS_MANAGER: run the tests with scripts/test");
+        let database = format!(
+            "DATABASE_SECRET_ARN={}\nAWS_ENDPOINT_URL_SECRETS_MANAGER={endpoint}\n",
+            user.arn
+        );
+        (Self::start_on(db, &database).await, user)
+    }
+
+    async fn start_on(db: TestDb, database_env: &str) -> Self {
+        let (_, table) = fresh_table().await;
         let port = free_port();
         let root = workspace_root();
         let env_file = std::env::temp_dir().join(format!("wynacom-e2e-{port}.env"));
@@ -59,9 +79,8 @@ impl LocalApi {
             format!(
                 "TOKEN_TABLE_NAME={table}\nAWS_ENDPOINT_URL_DYNAMODB={}\nAWS_ACCESS_KEY_ID=local\n\
                  AWS_SECRET_ACCESS_KEY=local\nAWS_REGION=ap-southeast-3\nAWS_EC2_METADATA_DISABLED=true\n\
-                 DATABASE_URL={}\nAPP_TIMEZONE=Asia/Jakarta\n",
+                 {database_env}APP_TIMEZONE=Asia/Jakarta\n",
                 super::dynamodb_endpoint(),
-                db.url
             ),
         )
         .unwrap();

@@ -57,6 +57,133 @@ pub async fn fresh_store() -> DynamoStore {
     DynamoStore::new(client, table)
 }
 
+/// A Secrets Manager client of the local Secrets Manager that scripts/test starts (moto's
+/// server mode, `AWS_ENDPOINT_URL_SECRETS_MANAGER`), built as the functions build theirs.
+pub async fn secrets_client() -> aws_sdk_secretsmanager::Client {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_SECRETS_MANAGER")
+        .expect("AWS_ENDPOINT_URL_SECRETS_MANAGER: run the tests with scripts/test");
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
+        .region(Region::new("ap-southeast-3"))
+        .endpoint_url(endpoint)
+        .timeout_config(wynacom::startup::aws_timeouts())
+        .retry_config(wynacom::startup::aws_retries())
+        .load()
+        .await;
+    aws_sdk_secretsmanager::Client::new(&sdk)
+}
+
+/// A MySQL user of its own with SELECT on one database, its password changed at will, and
+/// the Secrets Manager secret (RDS format) that names it.
+pub struct RotatedUser {
+    pub user: String,
+    pub arn: String,
+    db: String,
+    admin: mysql_async::Pool,
+    secrets: aws_sdk_secretsmanager::Client,
+}
+
+impl RotatedUser {
+    /// `host` is how the functions reach MariaDB (127.0.0.1).
+    pub async fn create(db: &TestDb, password: &str) -> Self {
+        use mysql_async::prelude::Queryable;
+        let n = DATABASES.fetch_add(1, Ordering::SeqCst);
+        let user = format!("wyn_rot_{}_{n}", std::process::id());
+        let admin = mysql_async::Pool::new(mysql_admin_url().as_str());
+        let mut conn = admin.get_conn().await.unwrap();
+        for host in ["127.0.0.1", "localhost"] {
+            conn.query_drop(format!("DROP USER IF EXISTS '{user}'@'{host}'"))
+                .await
+                .unwrap();
+            conn.query_drop(format!(
+                "CREATE USER '{user}'@'{host}' IDENTIFIED BY '{password}'"
+            ))
+            .await
+            .unwrap();
+            conn.query_drop(format!("GRANT SELECT ON `{}`.* TO '{user}'@'{host}'", db.name))
+                .await
+                .unwrap();
+        }
+        drop(conn);
+        let secrets = secrets_client().await;
+        let arn = secrets
+            .create_secret()
+            .name(format!("wynacom/test/{user}"))
+            .secret_string(Self::secret_json(&user, password, &db.name))
+            .send()
+            .await
+            .expect("the local Secrets Manager answers")
+            .arn
+            .expect("an ARN");
+        Self {
+            user,
+            arn,
+            db: db.name.clone(),
+            admin,
+            secrets,
+        }
+    }
+
+    fn secret_json(user: &str, password: &str, db: &str) -> String {
+        serde_json::json!({
+            "engine": "mysql", "username": user, "password": password,
+            "host": "127.0.0.1", "port": 3306, "dbname": db,
+        })
+        .to_string()
+    }
+
+    /// The database's side of a rotation: the new password, and the user's sessions ended.
+    pub async fn change_password(&self, password: &str) {
+        use mysql_async::prelude::Queryable;
+        let mut conn = self.admin.get_conn().await.unwrap();
+        for host in ["127.0.0.1", "localhost"] {
+            conn.query_drop(format!(
+                "ALTER USER '{}'@'{host}' IDENTIFIED BY '{password}'",
+                self.user
+            ))
+            .await
+            .unwrap();
+        }
+        let ids: Vec<u64> = conn
+            .exec(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ?",
+                (self.user.as_str(),),
+            )
+            .await
+            .unwrap();
+        for id in ids {
+            let _ = conn.query_drop(format!("KILL {id}")).await;
+        }
+    }
+
+    /// The secret's side of a rotation.
+    pub async fn put_secret(&self, password: &str) {
+        self.secrets
+            .put_secret_value()
+            .secret_id(&self.arn)
+            .secret_string(Self::secret_json(&self.user, password, &self.db))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    pub fn secrets(&self) -> aws_sdk_secretsmanager::Client {
+        self.secrets.clone()
+    }
+
+    pub async fn drop_user(self) {
+        use mysql_async::prelude::Queryable;
+        let mut conn = self.admin.get_conn().await.unwrap();
+        for host in ["127.0.0.1", "localhost"] {
+            let _ = conn
+                .query_drop(format!("DROP USER IF EXISTS '{}'@'{host}'", self.user))
+                .await;
+        }
+        drop(conn);
+        let _ = self.admin.disconnect().await;
+    }
+}
+
 /// `MYSQL_ADMIN_URL` (set by scripts/test), else the machine's MariaDB as root.
 pub fn mysql_admin_url() -> String {
     std::env::var("MYSQL_ADMIN_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
