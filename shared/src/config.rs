@@ -1,6 +1,6 @@
-//! Configuration from the environment (API.md's table). Read once per cold start; a missing or
-//! malformed variable stops the function with a log line that names the variable, never its
-//! value.
+//! Configuration from the environment (docs/contract.md, "Configuration"). Read once per cold
+//! start; a missing or malformed variable stops the function with a log line that names the
+//! variable, never its value.
 
 use jiff::tz::TimeZone;
 use std::fmt;
@@ -42,8 +42,8 @@ pub enum DatabaseSource {
     SecretArn(String),
 }
 
-/// `DATABASE_TLS`: how the connection to MySQL is secured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `DATABASE_TLS` (and `DATABASE_TLS_CA_FILE`): how the connection to MySQL is secured.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TlsMode {
     /// `off` (default): plain TCP, for the local MariaDB.
     Off,
@@ -51,6 +51,9 @@ pub enum TlsMode {
     Rds,
     /// `public`: TLS, server verified against the public web roots (RDS Proxy endpoints).
     Public,
+    /// `DATABASE_TLS_CA_FILE` set: TLS, server verified against the certificates of that PEM
+    /// file only (a MySQL server behind a private CA). Read once at start.
+    CaFile(std::sync::Arc<[u8]>),
 }
 
 /// What the two lab functions need on top of [`TokenConfig`].
@@ -156,6 +159,24 @@ impl LabConfig {
                 });
             }
         };
+        let tls = match (env.non_empty("DATABASE_TLS_CA_FILE"), tls) {
+            (None, tls) => tls,
+            (Some(path), TlsMode::Off) if env.non_empty("DATABASE_TLS").is_none() => {
+                let pem = std::fs::read(&path).ok().filter(|pem| {
+                    String::from_utf8_lossy(pem).contains("-----BEGIN CERTIFICATE-----")
+                });
+                TlsMode::CaFile(pem.map(Into::into).ok_or(ConfigError {
+                    var: "DATABASE_TLS_CA_FILE",
+                    problem: "is not a readable PEM file of certificates",
+                })?)
+            }
+            (Some(_), _) => {
+                return Err(ConfigError {
+                    var: "DATABASE_TLS_CA_FILE",
+                    problem: "goes without DATABASE_TLS (it sets its own verification)",
+                });
+            }
+        };
         Ok(Self { source, tls })
     }
 }
@@ -239,6 +260,28 @@ mod tests {
         assert_eq!(c.tls, TlsMode::Rds);
         let e = LabConfig::from_env(&env(&[url, ("DATABASE_TLS", "yes")])).unwrap_err();
         assert_eq!(e.var, "DATABASE_TLS");
+    }
+
+    #[test]
+    fn a_private_ca_file_turns_tls_on() {
+        let url = ("DATABASE_URL", "mysql://u:p@127.0.0.1:3306/db");
+        let pem = std::env::temp_dir().join(format!("wyn-ca-{}.pem", std::process::id()));
+        std::fs::write(
+            &pem,
+            "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let path = pem.to_str().unwrap();
+        let c = LabConfig::from_env(&env(&[url, ("DATABASE_TLS_CA_FILE", path)])).unwrap();
+        assert!(matches!(c.tls, TlsMode::CaFile(_)));
+        for bad in [
+            vec![url, ("DATABASE_TLS_CA_FILE", "/nonexistent/ca.pem")],
+            vec![url, ("DATABASE_TLS_CA_FILE", path), ("DATABASE_TLS", "rds")],
+        ] {
+            let e = LabConfig::from_env(&env(&bad)).unwrap_err();
+            assert_eq!(e.var, "DATABASE_TLS_CA_FILE");
+        }
+        std::fs::remove_file(pem).unwrap();
     }
 
     #[test]

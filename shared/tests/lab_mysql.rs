@@ -357,13 +357,15 @@ async fn tls_modes_never_fall_back_to_plain_text() {
     // The machine's MariaDB has no TLS: with TLS required the connection must fail (503),
     // not silently continue unencrypted.
     let db = TestDb::new(true).await;
+    let any_ca = wynacom::lab::database::RDS_CA_BUNDLE.into();
     for tls in [
         wynacom::config::TlsMode::Rds,
         wynacom::config::TlsMode::Public,
+        wynacom::config::TlsMode::CaFile(any_ca),
     ] {
         let lab = Database::new(
             mysql_async::OptsBuilder::from_opts(mysql_async::Opts::from_url(&db.url).unwrap()),
-            tls,
+            tls.clone(),
         );
         let err = lab.sampling("R2606110001").await.unwrap_err();
         assert!(

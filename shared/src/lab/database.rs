@@ -79,12 +79,12 @@ impl Database {
             DatabaseSource::Url(url) => {
                 let opts = Opts::from_url(&url.0)
                     .map_err(|_| DatabaseSetupError("DATABASE_URL is not a valid URL".into()))?;
-                Ok(Self::new(OptsBuilder::from_opts(opts), config.tls))
+                Ok(Self::new(OptsBuilder::from_opts(opts), config.tls.clone()))
             }
             DatabaseSource::SecretArn(arn) => {
                 let client = secrets
                     .ok_or_else(|| DatabaseSetupError("no Secrets Manager client".into()))?;
-                Self::from_secret(SecretSource::new(client, arn.clone()), config.tls).await
+                Self::from_secret(SecretSource::new(client, arn.clone()), config.tls.clone()).await
             }
         }
     }
@@ -104,7 +104,10 @@ impl Database {
     /// module's limits and the TLS mode applied.
     pub fn new(base: OptsBuilder, tls: TlsMode) -> Self {
         Self {
-            current: RwLock::new(Arc::new(Connections::new(Connections::opts(base, tls)))),
+            current: RwLock::new(Arc::new(Connections::new(Connections::opts(
+                base,
+                tls.clone(),
+            )))),
             secret: None,
             tls,
         }
@@ -155,7 +158,7 @@ impl Database {
                 return false;
             }
         };
-        let opts = Connections::opts(base, self.tls);
+        let opts = Connections::opts(base, self.tls.clone());
         if opts == self.connections().opts {
             tracing::warn!("database credentials refused; the secret holds the same ones");
             return false;
@@ -203,6 +206,11 @@ impl Connections {
         let ssl = match tls {
             TlsMode::Off => None,
             TlsMode::Public => Some(SslOpts::default()),
+            TlsMode::CaFile(pem) => Some(
+                SslOpts::default()
+                    .with_root_certs(vec![pem.to_vec().into()])
+                    .with_disable_built_in_roots(true),
+            ),
             TlsMode::Rds => Some(
                 SslOpts::default()
                     .with_root_certs(vec![RDS_CA_BUNDLE.into()])
