@@ -6,8 +6,8 @@
 -- db/expected.md (verified by running shared/src/lab/*.sql against this data).
 --
 -- Orders (lab number -> purpose; details at each order's rows below):
---   R2606110001  the /sampling_timestamp example of API.md: one Ureum serum tube.
---   R2606110002  the /glucose example of API.md: Glukosa Darah 2 Jam PP typed in twice
+--   R2606110001  the /sampling_timestamp example of docs/openapi.yaml: one Ureum serum tube.
+--   R2606110002  the /glucose example of docs/openapi.yaml: Glukosa Darah 2 Jam PP typed in twice
 --                ("102", then corrected to "120"): the latest entry wins.
 --   R2606110003  medical check-up: Hematologi Lengkap panel (panel row + children) rolled up,
 --                serum tests with and without an active LIS mapping, an inactive test master,
@@ -157,8 +157,8 @@ VALUES
 
 INSERT INTO t_orderheader (T_OrderHeaderID, T_OrderHeaderLabNumber, T_OrderHeaderDate, T_OrderHeaderIsActive)
 VALUES
-  ( 1, 'R2606110001', '2026-06-11 08:30:12', 'Y'),  -- API.md sampling example
-  ( 2, 'R2606110002', '2026-06-11 08:05:40', 'Y'),  -- API.md glucose example
+  ( 1, 'R2606110001', '2026-06-11 08:30:12', 'Y'),  -- the documented sampling example
+  ( 2, 'R2606110002', '2026-06-11 08:05:40', 'Y'),  -- the documented glucose example
   ( 3, 'R2606110003', '2026-06-11 07:45:00', 'Y'),  -- medical check-up
   ( 4, 'R2606110004', '2026-06-11 09:02:00', 'Y'),  -- panel split over two tubes
   ( 5, 'R2606110005', '2026-06-11 09:30:00', 'Y'),  -- panel children without panel row, reset tube
@@ -230,7 +230,7 @@ INSERT INTO t_ordersample
    T_OrderSampleReceive, T_OrderSampleReceiveDate, T_OrderSampleReceiveTime, T_OrderSampleReceiveUserID,
    T_OrderSampleIsActive)
 VALUES
-  -- R2606110001: serum tube, exactly the API.md example
+  -- R2606110001: serum tube, exactly the documented example
   ( 1,  1, 1, 'Y', '2026-06-11', '08:34:26', 123, 'Y', '2026-06-11', '08:40:00', 123, 'Y'),
   -- R2606110002: NaF tube for 2 Jam PP
   ( 2,  2, 3, 'Y', '2026-06-11', '10:30:05', 123, 'Y', '2026-06-11', '10:41:17', 124, 'Y'),

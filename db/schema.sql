@@ -1,6 +1,6 @@
 -- CPONE lab database: the subset of tables and columns the Wynacom API reads.
 --
--- Source of truth: the CPONE schema contract (lab-schema.md). Table and column names, and column types, are the
+-- Source of truth: docs/contract.md ("Lab data"). Table and column names, and column types, are the
 -- real CPONE ones, so the queries in shared/src/lab/*.sql run unchanged against production
 -- (RDS MySQL 8). This file is only for local runs and tests (MariaDB 10.11 / MySQL 8); production
 -- tables have many more columns and their own indexes.
@@ -8,13 +8,13 @@
 -- Applied to whatever database the connection selected (no USE / CREATE DATABASE here).
 -- Re-runnable: every statement is CREATE TABLE IF NOT EXISTS.
 --
--- House conventions (see lab-schema.md):
+-- House conventions (see docs/contract.md, "CPONE conventions"):
 --   * soft delete: <Prefix>IsActive CHAR(1), 'Y' = live;
 --   * nothing is NOT NULL except the primary keys; a NULL flag or NULL parent id means "no";
 --   * workflow steps are a DATE column plus a TIME column, not a DATETIME.
 --
--- Indexes: exactly the ones the Wynacom queries rely on (lab-schema.md, "Indexes the queries
--- rely on"), named idx_<column>. Every lookup of the queries starts from the lab number and then
+-- Indexes: exactly the ones the Wynacom queries rely on (docs/contract.md, "Indexes"), named
+-- idx_<column>. Every lookup of the queries starts from the lab number and then
 -- reads the order's rows through these indexes (and master tables through their primary keys),
 -- so its cost does not grow with the number of orders in the database.
 --

@@ -7,7 +7,8 @@ itself, with its own 500 `{"type":"https://httpstatuses.com/500",...}` (text/pla
 Cache-Control), and the function is never called. The functions answer such a body 400
 `Format request tidak valid` (sent as application/octet-stream it reaches them). Only a failure
 of exactly that shape, a 500 with that body for a request whose body is not UTF-8, is dropped,
-and each drop is printed; everything the functions answer is checked.
+and each drop is printed; everything the functions answer is checked. (multipart/form-data is not
+a text type for the runtime: such bodies reach the functions whatever their bytes.)
 """
 
 import sys

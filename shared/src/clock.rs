@@ -1,4 +1,5 @@
-//! "Now" and the wall-clock format of API.md, with a seam so tests can set the time.
+//! "Now" and the wall-clock format of the token times (docs/contract.md, "Tokens"), with a seam so
+//! tests can set the time.
 
 use jiff::{Timestamp, tz::TimeZone};
 use std::sync::{
@@ -44,7 +45,7 @@ impl Clock for ManualClock {
     }
 }
 
-/// `YYYY-MM-DD HH:MM:SS` in `tz` (API.md: token times are local wall-clock time).
+/// `YYYY-MM-DD HH:MM:SS` in `tz` (token times are local wall-clock time).
 pub fn wall_clock(epoch_seconds: i64, tz: &TimeZone) -> String {
     match Timestamp::from_second(epoch_seconds) {
         Ok(ts) => ts

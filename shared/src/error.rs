@@ -1,5 +1,6 @@
-//! The one error type of the API. Each variant is a case of API.md's table: its status code and
-//! its exact (Indonesian) message live here and nowhere else.
+//! The one error type of the API. Each variant is a case of the table in docs/contract.md
+//! ("Statuses and messages"): its status code and its exact (Indonesian) message live here and
+//! nowhere else.
 
 use lambda_http::http::StatusCode;
 

@@ -1,7 +1,7 @@
 //! Hostile input through the six real endpoint functions (in-memory token store, fixed lab
 //! rows), generated with proptest: requests built by hand and API Gateway events of `events/`
 //! mutated. Whatever arrives, the answer is the contract's envelope with a 200 or 4xx status
-//! and one of API.md's messages: never a 5xx, never a panic.
+//! and one of the contract's messages: never a 5xx, never a panic.
 //!
 //! Every property runs a bounded number of cases (`CASES`) with shrinking bounded in time,
 //! and writes no regression files.
@@ -47,7 +47,7 @@ const PARAM_NAMES: [&str; 5] = [
     "x",
 ];
 
-// The messages of API.md's table a client may get from these endpoints, with their status.
+// The messages of the contract's table a client may get from these endpoints, with their status.
 // 5xx are left out on purpose: nothing a client sends may cause one.
 const TOKEN_MISSING: &str = "Token wajib diisi";
 const TOKEN_INVALID: &str = "Token tidak valid atau sudah expired";
@@ -74,7 +74,7 @@ fn status_of(message: &str) -> Option<u16> {
     })
 }
 
-/// The messages each endpoint may answer with (its path through API.md's table).
+/// The messages each endpoint may answer with (its path through the contract's table).
 fn allowed(endpoint: &str, message: &str) -> bool {
     let common = [METHOD, TOO_LARGE, BAD_FORMAT].contains(&message);
     let token = [TOKEN_MISSING, TOKEN_INVALID].contains(&message);
@@ -147,7 +147,7 @@ where
 }
 
 /// The envelope property: status 200 or 4xx; `{"status":"OK","data":…}` or
-/// `{"status":"ERR","message":…}` with exactly those two keys; an ERR message of API.md that
+/// `{"status":"ERR","message":…}` with exactly those two keys; an ERR message of the contract that
 /// this endpoint can give, with its status and headers. Returns the body.
 fn check_envelope(endpoint: &str, resp: &Response<Body>) -> Result<Value, TestCaseError> {
     let status = resp.status().as_u16();
@@ -843,7 +843,7 @@ fn mutated_api_gateway_events_always_get_a_contract_envelope() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Oracles: the exact answer API.md gives for the order number and for token_expired_days
+// Oracles: the exact answer the contract gives for the order number and for token_expired_days
 
 fn order_value() -> BoxedStrategy<Value> {
     prop_oneof![
@@ -858,7 +858,7 @@ fn order_value() -> BoxedStrategy<Value> {
     .boxed()
 }
 
-/// What API.md answers for these merged parameters: `Ok(lab number)` or the error message.
+/// What the contract answers for these merged parameters: `Ok(lab number)` or the error message.
 fn expected_order(params: &Map<String, Value>) -> Result<String, String> {
     let first = ORDER_KEYS
         .iter()
@@ -978,7 +978,7 @@ fn days_input() -> impl Strategy<Value = (&'static str, String, String, String, 
     )
 }
 
-/// What API.md answers: `Ok(days)` for a whole number 1–365, else the acceptable messages.
+/// What the contract answers: `Ok(days)` for a whole number 1–365, else the acceptable messages.
 /// Exact decimal arithmetic on the text, whatever its length. One leeway: a fraction on a
 /// number of more than 9 integer digits is beyond what an f64 (the JSON number) carries, and
 /// such a number is out of range anyway, so either message is right.

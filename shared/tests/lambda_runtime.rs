@@ -183,7 +183,10 @@ async fn the_lab_functions_read_the_secret_and_survive_its_rotation() {
         api.request(
             "POST",
             endpoint,
-            &[("content-type", "application/json"), ("authorization", &bearer)],
+            &[
+                ("content-type", "application/json"),
+                ("authorization", &bearer),
+            ],
             br#"{"T_OrderHeaderLabNumber":"R2606110001"}"#,
         )
     };
@@ -191,7 +194,10 @@ async fn the_lab_functions_read_the_secret_and_survive_its_rotation() {
     let warm: Vec<Answer> = ["sampling_timestamp", "glucose"].map(ask).into();
     for (endpoint, answer) in ["sampling_timestamp", "glucose"].iter().zip(&warm) {
         if answer.status != 200 {
-            failures.push(format!("{endpoint} before rotation: {} {}", answer.status, answer.body));
+            failures.push(format!(
+                "{endpoint} before rotation: {} {}",
+                answer.status, answer.body
+            ));
         }
     }
     user.change_password("second-Passw0rd").await;
@@ -199,7 +205,10 @@ async fn the_lab_functions_read_the_secret_and_survive_its_rotation() {
     for (endpoint, before) in ["sampling_timestamp", "glucose"].iter().zip(&warm) {
         let answer = ask(endpoint);
         if answer.status != 200 || answer.body != before.body {
-            failures.push(format!("{endpoint} after rotation: {} {}", answer.status, answer.body));
+            failures.push(format!(
+                "{endpoint} after rotation: {} {}",
+                answer.status, answer.body
+            ));
         }
     }
     api.stop().await;

@@ -1,5 +1,5 @@
-//! The response envelope of API.md: `{"status":"OK","data":…}` or `{"status":"ERR","message":…}`,
-//! JSON, never cached.
+//! The response envelope (docs/contract.md, "Envelope"): `{"status":"OK","data":…}` or
+//! `{"status":"ERR","message":…}`, JSON, never cached.
 
 use crate::ApiError;
 use lambda_http::{Body, Response, http::HeaderValue};

@@ -1,5 +1,6 @@
 //! The request reader: every endpoint's parameters as one JSON object, whatever form the client
-//! used. Precedence (API.md): JSON body over form body over query string.
+//! used. Precedence (docs/contract.md, "Request bodies"): JSON body over form body over query
+//! string.
 
 use crate::ApiError;
 use lambda_http::{Body, Request, RequestExt, http::Method};
@@ -18,7 +19,7 @@ impl Params {
     }
 }
 
-/// API.md: every endpoint is POST; anything else gets 405 with `Allow: POST`.
+/// Every endpoint is POST (docs/contract.md); anything else gets 405 with `Allow: POST`.
 pub fn require_post(req: &Request) -> Result<(), ApiError> {
     if req.method() == Method::POST {
         Ok(())
@@ -296,6 +297,46 @@ mod tests {
             read_multipart(format!("--{CURL_BOUNDARY}--\r\n").into_bytes()).await,
             Ok(Params::default())
         );
+    }
+
+    /// A request captured from PHP's curl (`fixtures/`), as the function receives it.
+    fn captured(http: &[u8]) -> Request {
+        let split = http.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = std::str::from_utf8(&http[..split]).unwrap();
+        let content_type = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Type: "))
+            .unwrap();
+        post(Some(content_type), Body::Binary(http[split + 4..].to_vec()))
+    }
+
+    /// Exactly the bytes PHP clients send: the original document's `json_encode(array())`, an
+    /// array in `CURLOPT_POSTFIELDS` (multipart, with and without a file part),
+    /// `http_build_query`, `json_encode` of an associative array.
+    #[tokio::test]
+    async fn bodies_captured_from_php_curl() {
+        let lab = json!({"T_OrderHeaderLabNumber": "R2606110001"});
+        for (http, want) in [
+            (
+                &include_bytes!("fixtures/json-empty-array.http")[..],
+                json!({}),
+            ),
+            (include_bytes!("fixtures/json-null.http"), json!({})),
+            (include_bytes!("fixtures/json-object.http"), lab.clone()),
+            (include_bytes!("fixtures/urlencoded.http"), lab.clone()),
+            (include_bytes!("fixtures/multipart.http"), lab.clone()),
+            (
+                include_bytes!("fixtures/multipart-with-file.http"),
+                lab.clone(),
+            ),
+            (
+                include_bytes!("fixtures/multipart-two-fields.http"),
+                json!({"orderNumber": "R2606110001", "token_expired_days": "10"}),
+            ),
+        ] {
+            let got = read_params(&captured(http)).await.unwrap();
+            assert_eq!(Value::Object(got.0), want);
+        }
     }
 
     #[tokio::test]

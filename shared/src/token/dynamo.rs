@@ -1,5 +1,5 @@
-//! The DynamoDB [`TokenStore`]. Table layout (API.md): partition key `pk` (S), TTL attribute
-//! `ttl`. Items, by `pk`:
+//! The DynamoDB [`TokenStore`]. Table layout (README, "Tokens in DynamoDB"): partition key `pk`
+//! (S), TTL attribute `ttl`. Items, by `pk`:
 //!
 //! - `token#active` — the one active-token slot: `token` (S), `token_id` (N), `issued_at` (N),
 //!   `expires_at` (N), `expired_days` (N), `active` (BOOL), `ttl` (N, = `expires_at`).

@@ -1,5 +1,5 @@
-//! Tokens: the rules of API.md (one active token, its expiry, the setting) over a
-//! [`store::TokenStore`].
+//! Tokens: the rules of docs/contract.md ("Tokens") (one active token, its expiry, the setting)
+//! over a [`store::TokenStore`].
 
 pub mod days;
 pub mod dynamo;
@@ -18,7 +18,7 @@ use store::{NewToken, StoredToken, TokenStore};
 pub const DEFAULT_DAYS: u16 = 3;
 pub const SECONDS_PER_DAY: i64 = 86_400;
 /// How long an instance trusts a token it has validated without asking the table again
-/// (API.md allows up to 60 s; never past the token's expiry). A token made inactive in the
+/// (the contract allows up to 60 s; never past the token's expiry). A token made inactive in the
 /// table stops being accepted by every instance within this time.
 pub const VALIDATION_CACHE_SECONDS: i64 = 30;
 /// Rounds of read → conditional write before generate_token gives up with 503.

@@ -100,9 +100,12 @@ impl RotatedUser {
             ))
             .await
             .unwrap();
-            conn.query_drop(format!("GRANT SELECT ON `{}`.* TO '{user}'@'{host}'", db.name))
-                .await
-                .unwrap();
+            conn.query_drop(format!(
+                "GRANT SELECT ON `{}`.* TO '{user}'@'{host}'",
+                db.name
+            ))
+            .await
+            .unwrap();
         }
         drop(conn);
         let secrets = secrets_client().await;
