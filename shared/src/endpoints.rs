@@ -70,6 +70,12 @@ impl Endpoint {
     }
 }
 
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// POST /generate_token
 pub async fn generate_token<S: TokenStore>(
     tokens: &Tokens<S>,

@@ -1,10 +1,12 @@
 //! The production credentials path: the lab database's credentials from Secrets Manager
 //! (`DATABASE_SECRET_ARN`, RDS format) on a local Secrets Manager (moto's server mode, started
-//! by scripts/test), and a password rotation under a warm instance.
+//! by scripts/test), and a password rotation under a warm instance: in process, and through
+//! the release binaries in a local Lambda runtime.
 
-mod common;
-
-use common::{RotatedUser, TestDb};
+use crate::{
+    api::Answer,
+    app::{LocalApi, RotatedUser, TestDb},
+};
 use std::time::Duration;
 use wynacom::{
     backend::BackendError,
@@ -102,4 +104,55 @@ async fn a_missing_or_malformed_secret_stops_the_cold_start_without_echoing_it()
     assert!(!err.to_string().contains("hunter2"), "{err}");
     user.drop_user().await;
     db.drop_database().await;
+}
+
+/// The production credentials path through the real binaries: the lab functions read
+/// `DATABASE_SECRET_ARN` from the local Secrets Manager at their cold start; then the password
+/// is rotated (database and secret) and the warm instances' sessions end. The next requests
+/// succeed: no 500, no 503.
+#[tokio::test]
+#[ignore = "needs the release binaries, cargo-lambda and the local Secrets Manager: scripts/test runs it"]
+async fn the_lab_functions_read_the_secret_and_survive_its_rotation() {
+    let db = TestDb::new(true).await;
+    let user = RotatedUser::create(&db, "first-Passw0rd").await;
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_SECRETS_MANAGER").unwrap();
+    let local = LocalApi::start_release(&[
+        ("DATABASE_SECRET_ARN", &user.arn),
+        ("AWS_ENDPOINT_URL_SECRETS_MANAGER", &endpoint),
+    ])
+    .await;
+    let api = local.api();
+    let token = api.token();
+    let ask = |endpoint: &str| {
+        api.post_json(
+            endpoint,
+            Some(&token),
+            r#"{"T_OrderHeaderLabNumber":"R2606110001"}"#,
+        )
+    };
+    let mut failures = vec![];
+    let warm: Vec<Answer> = ["sampling_timestamp", "glucose"].map(ask).into();
+    for (endpoint, answer) in ["sampling_timestamp", "glucose"].iter().zip(&warm) {
+        if answer.status != 200 {
+            failures.push(format!(
+                "{endpoint} before rotation: {} {}",
+                answer.status, answer.body
+            ));
+        }
+    }
+    user.change_password("second-Passw0rd").await;
+    user.put_secret("second-Passw0rd").await;
+    for (endpoint, before) in ["sampling_timestamp", "glucose"].iter().zip(&warm) {
+        let answer = ask(endpoint);
+        if answer.status != 200 || answer.body != before.body {
+            failures.push(format!(
+                "{endpoint} after rotation: {} {}",
+                answer.status, answer.body
+            ));
+        }
+    }
+    drop(local);
+    user.drop_user().await;
+    db.drop_database().await;
+    assert!(failures.is_empty(), "{failures:#?}");
 }

