@@ -24,14 +24,26 @@ pub const VALIDATION_CACHE_SECONDS: i64 = 30;
 /// Rounds of read → conditional write before generate_token gives up with 503.
 const ISSUE_ATTEMPTS: u32 = 6;
 
-/// `data` of /generate_token.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+/// `data` of /generate_token. Its `Debug` never shows the token.
+#[derive(Clone, Serialize, PartialEq, Eq)]
 pub struct IssuedToken {
     pub access_token: String,
     pub token_type: &'static str,
     pub expired_at: String,
     pub expired_days: u16,
     pub expires_in: i64,
+}
+
+impl std::fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedToken")
+            .field("access_token", &store::REDACTED)
+            .field("token_type", &self.token_type)
+            .field("expired_at", &self.expired_at)
+            .field("expired_days", &self.expired_days)
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
 }
 
 /// `data` of /check_token.
@@ -58,7 +70,7 @@ impl TokenSetting {
     }
 }
 
-#[derive(Debug)]
+/// No `Debug`: it holds the token.
 struct Remembered {
     token: String,
     token_id: i64,

@@ -2,10 +2,11 @@
 //! ([`super::dynamo`]) and an in-memory fake ([`super::memory`]).
 
 use crate::backend::BackendError;
-use std::future::Future;
+use std::{fmt, future::Future};
 
 /// The active-token slot as stored. It may be expired or made inactive: the rules decide.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Its `Debug` never shows the token.
+#[derive(Clone, PartialEq, Eq)]
 pub struct StoredToken {
     pub token: String,
     /// Unique and increasing across every token ever issued (1, 2, 3, …).
@@ -25,13 +26,41 @@ impl StoredToken {
     }
 }
 
-/// A token about to be issued; the store assigns its `token_id`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A token about to be issued; the store assigns its `token_id`. Its `Debug` never shows the
+/// token.
+#[derive(Clone, PartialEq, Eq)]
 pub struct NewToken {
     pub token: String,
     pub issued_at: i64,
     pub expires_at: i64,
     pub expired_days: u16,
+}
+
+/// The stand-in for a token in `Debug` output (logs, panics, test failures).
+pub const REDACTED: &str = "<redacted>";
+
+impl fmt::Debug for StoredToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredToken")
+            .field("token", &REDACTED)
+            .field("token_id", &self.token_id)
+            .field("issued_at", &self.issued_at)
+            .field("expires_at", &self.expires_at)
+            .field("expired_days", &self.expired_days)
+            .field("active", &self.active)
+            .finish()
+    }
+}
+
+impl fmt::Debug for NewToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewToken")
+            .field("token", &REDACTED)
+            .field("issued_at", &self.issued_at)
+            .field("expires_at", &self.expires_at)
+            .field("expired_days", &self.expired_days)
+            .finish()
+    }
 }
 
 /// Storage of the active token and of the token setting.

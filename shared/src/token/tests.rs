@@ -213,3 +213,25 @@ fn token_values_are_random_hex() {
             .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
     );
 }
+
+#[tokio::test]
+async fn debug_output_never_shows_a_token() {
+    let (tokens, _) = service();
+    let issued = tokens.generate().await.unwrap();
+    let stored = tokens.store().current().await.unwrap().unwrap();
+    let new = NewToken {
+        token: issued.access_token.clone(),
+        issued_at: 0,
+        expires_at: 1,
+        expired_days: 3,
+    };
+    for text in [
+        format!("{issued:?}"),
+        format!("{stored:?}"),
+        format!("{new:?}"),
+        format!("{:?}", tokens.store()),
+    ] {
+        assert!(!text.contains(&issued.access_token), "{text}");
+        assert!(text.contains("<redacted>"), "{text}");
+    }
+}
