@@ -112,7 +112,8 @@ load_demo_db() {
 # DATABASE, and two users with random passwords and SELECT on it: TLS_MARIADB_USER must use TLS
 # (REQUIRE SSL; a plain login is checked to be refused), TLS_MARIADB_PLAIN_USER may connect
 # without. Exports those, TLS_MARIADB_PASSWORD, TLS_MARIADB_PLAIN_PASSWORD, TLS_MARIADB_PORT,
-# TLS_MARIADB_DB and TLS_MARIADB_CA (the CA certificate, PEM). stop_started stops the server.
+# TLS_MARIADB_DB, TLS_MARIADB_CA (the CA certificate, PEM) and TLS_MARIADB_CERT and
+# TLS_MARIADB_KEY (the server's, for other local TLS endpoints). stop_started stops the server.
 start_tls_mariadb() {
   local port=$1 db=$2 dir="$STATE_DIR/tls-mariadb-$1" pid out old
   # Data directories of servers no longer running (≈40 MB each) go.
@@ -156,6 +157,7 @@ start_tls_mariadb() {
     return 1
   fi
   export TLS_MARIADB_PORT=$port TLS_MARIADB_DB=$db TLS_MARIADB_CA="$dir/ca.pem"
+  export TLS_MARIADB_CERT="$dir/server.pem" TLS_MARIADB_KEY="$dir/server-key.pem"
   export TLS_MARIADB_USER=wynacom_tls TLS_MARIADB_PLAIN_USER=wynacom_plain
   export TLS_MARIADB_PASSWORD TLS_MARIADB_PLAIN_PASSWORD
   TLS_MARIADB_PASSWORD=$(openssl rand -hex 16)

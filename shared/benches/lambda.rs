@@ -9,6 +9,13 @@
 //!
 //! Baselines on the same services: a bare DynamoDB GetItem of the token slot (the token
 //! endpoints' one read) and the lab SQL run directly with mysql_async on one connection.
+//!
+//! Cold path of the lab functions: new processes, each timed from start to its first poll and
+//! through its first invocation (Secrets Manager read at init; TCP, TLS, login, prepare and query
+//! on the first request), with the credentials from a local Secrets Manager and TLS to a MariaDB
+//! server of its own, next to `DATABASE_URL` and plain TCP to the same server; DynamoDB and
+//! Secrets Manager over HTTPS as in AWS (`scripts/bench` puts TLS in front of them).
+//! `scripts/bench --cold-only` runs this part alone.
 
 use serde_json::Value;
 use std::{
@@ -26,6 +33,8 @@ use tokio::{
 const STARTS: usize = 15;
 const WARMUP: usize = 30;
 const CALLS: usize = 400;
+/// Cold starts per lab function and configuration (after one unrecorded round).
+const COLD_STARTS: usize = 15;
 
 struct Env {
     bin_dir: PathBuf,
@@ -144,6 +153,11 @@ struct Process {
 
 impl Process {
     async fn start(env: &Env, function: &str) -> Self {
+        Self::start_with(env, function, &[("DATABASE_URL", env.database_url.clone())]).await
+    }
+
+    /// A process with these variables on top of (or instead of) the usual ones.
+    async fn start_with(env: &Env, function: &str, vars: &[(&'static str, String)]) -> Self {
         let runtime = runtime().await;
         let started = Instant::now();
         let child = tokio::process::Command::new(env.bin_dir.join(function))
@@ -163,7 +177,7 @@ impl Process {
             .env("AWS_SECRET_ACCESS_KEY", "local")
             .env("AWS_REGION", "ap-southeast-3")
             .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("DATABASE_URL", &env.database_url)
+            .envs(vars.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
@@ -205,6 +219,11 @@ impl Process {
         let resp: Value =
             serde_json::from_str(&body).unwrap_or_else(|_| panic!("not a response: {body}"));
         (resp, elapsed)
+    }
+
+    /// Ends the process and waits for it, so that the next start does not overlap it.
+    async fn stop(mut self) {
+        let _ = self.child.kill().await;
     }
 
     fn peak_rss_kib(&self) -> u64 {
@@ -336,8 +355,138 @@ async fn bench_function(
     }
 }
 
+/// One cold-start configuration: a lab function's database variables, and the AWS endpoints.
+struct Cold {
+    name: &'static str,
+    vars: Vec<(&'static str, String)>,
+}
+
+/// Credentials from `DATABASE_URL` or from a secret (`DATABASE_SECRET_ARN`, RDS format, on the
+/// local Secrets Manager), over plain TCP or over TLS verified against the CA of
+/// `DATABASE_TLS_CA_FILE`, all on the one server `scripts/bench` started (`start_tls_mariadb`),
+/// as a user that must use TLS or one that may not. DynamoDB and Secrets Manager over HTTPS as
+/// in AWS (`scripts/bench` puts TLS in front of them), and once over plain HTTP as in local runs.
+/// The reference, `URL, plain` over HTTPS, comes first.
+async fn cold_configurations(var: &impl Fn(&str) -> String) -> Vec<Cold> {
+    use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .credentials_provider(Credentials::new("local", "local", None, None, "bench"))
+        .region(Region::new("ap-southeast-3"))
+        .endpoint_url(var("AWS_ENDPOINT_URL_SECRETS_MANAGER"))
+        .load()
+        .await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    let (port, db) = (var("TLS_MARIADB_PORT"), var("TLS_MARIADB_DB"));
+    let https = vec![
+        ("AWS_ENDPOINT_URL_DYNAMODB", var("BENCH_HTTPS_DYNAMODB")),
+        (
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+            var("BENCH_HTTPS_SECRETS_MANAGER"),
+        ),
+        // The system roots and the local CA, in one file as on Lambda.
+        ("SSL_CERT_FILE", var("BENCH_CA_BUNDLE")),
+    ];
+    let mut ways = vec![];
+    for tls in [false, true] {
+        let (user, password) = if tls {
+            (var("TLS_MARIADB_USER"), var("TLS_MARIADB_PASSWORD"))
+        } else {
+            (
+                var("TLS_MARIADB_PLAIN_USER"),
+                var("TLS_MARIADB_PLAIN_PASSWORD"),
+            )
+        };
+        let secret = serde_json::json!({
+            "engine": "mysql", "host": "127.0.0.1", "port": port.parse::<u16>().unwrap(),
+            "username": user, "password": password, "dbname": db,
+        });
+        let arn = secrets
+            .create_secret()
+            .name(format!("wynacom/bench/{user}-{}", std::process::id()))
+            .secret_string(secret.to_string())
+            .send()
+            .await
+            .expect("create the secret on the local Secrets Manager")
+            .arn
+            .unwrap();
+        let url = vec![(
+            "DATABASE_URL",
+            format!("mysql://{user}:{password}@127.0.0.1:{port}/{db}"),
+        )];
+        let tls_vars = if tls {
+            vec![("DATABASE_TLS_CA_FILE", var("TLS_MARIADB_CA"))]
+        } else {
+            vec![]
+        };
+        ways.push(Cold {
+            name: if tls { "URL, TLS" } else { "URL, plain" },
+            vars: [url.clone(), tls_vars.clone(), https.clone()].concat(),
+        });
+        ways.push(Cold {
+            name: if tls { "secret, TLS" } else { "secret, plain" },
+            vars: [vec![("DATABASE_SECRET_ARN", arn)], tls_vars, https.clone()].concat(),
+        });
+        if !tls {
+            ways.push(Cold {
+                name: "URL, plain; AWS over HTTP",
+                vars: url,
+            });
+        }
+    }
+    let order = [
+        "URL, plain",
+        "URL, plain; AWS over HTTP",
+        "URL, TLS",
+        "secret, plain",
+        "secret, TLS",
+    ];
+    ways.sort_by_key(|w| order.iter().position(|name| *name == w.name));
+    ways
+}
+
+/// Medians over the cold starts of one function in one configuration, in ms.
+struct ColdRow {
+    init: f64,
+    first: f64,
+    total: f64,
+    second: f64,
+}
+
+/// `COLD_STARTS` new processes per configuration, the configurations taking turns so that all
+/// see the same machine noise; one round first that is not recorded (the binary into the page
+/// cache, the servers' first answers).
+async fn cold_starts(env: &Env, function: &str, event: &str, ways: &[Cold]) -> Vec<ColdRow> {
+    let mut samples: Vec<[Vec<Duration>; 4]> = ways.iter().map(|_| Default::default()).collect();
+    for round in 0..=COLD_STARTS {
+        for (way, samples) in ways.iter().zip(&mut samples) {
+            let mut p = Process::start_with(env, function, &way.vars).await;
+            let init = p.init().await;
+            let (resp, first) = p.invoke(event).await;
+            assert_eq!(resp["statusCode"], 200, "{function}, {}: {resp}", way.name);
+            let (resp, second) = p.invoke(event).await;
+            assert_eq!(resp["statusCode"], 200, "{function}, {}: {resp}", way.name);
+            p.stop().await;
+            if round > 0 {
+                for (s, d) in samples.iter_mut().zip([init, first, init + first, second]) {
+                    s.push(d);
+                }
+            }
+        }
+    }
+    samples
+        .into_iter()
+        .map(|[mut init, mut first, mut total, mut second]| ColdRow {
+            init: ms(percentile(&mut init, 0.5)),
+            first: ms(percentile(&mut first, 0.5)),
+            total: ms(percentile(&mut total, 0.5)),
+            second: ms(percentile(&mut second, 0.5)),
+        })
+        .collect()
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    let cold_only = std::env::args().any(|a| a == "--cold-only");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let var = |name: &str| {
         std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set (run scripts/bench)"))
@@ -358,6 +507,43 @@ async fn main() {
     let token = body["data"]["access_token"].as_str().unwrap().to_string();
     drop(p);
 
+    if !cold_only {
+        warm(&env, &token).await;
+    }
+
+    let ways = cold_configurations(&var).await;
+    println!(
+        "\nCold path of the lab functions: {COLD_STARTS} new processes per configuration, \
+         the configurations taking turns, medians. Database credentials from DATABASE_URL or \
+         from a secret, MySQL over plain TCP or TLS; DynamoDB and Secrets Manager over HTTPS \
+         unless said. init = process start → first poll (the secret is read here); first \
+         request = the new process's first invocation (token read from DynamoDB; MySQL connect, \
+         login, prepare, query); second request = the next one, on the pooled connection. \
+         Everything on loopback.\n"
+    );
+    println!(
+        "| function | credentials, MySQL transport | init | first request | init + first request | vs. URL, plain | second request |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    for function in ["sampling_timestamp", "glucose"] {
+        let event = wynacom::testing::event_text(function, &token);
+        let rows = cold_starts(&env, function, &event, &ways).await;
+        for (way, r) in ways.iter().zip(&rows) {
+            println!(
+                "| {function} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:+.1} ms | {:.2} ms |",
+                way.name,
+                r.init,
+                r.first,
+                r.total,
+                r.total - rows[0].total,
+                r.second
+            );
+        }
+    }
+}
+
+/// Init, memory and warm latency of each function, with their baselines.
+async fn warm(env: &Env, token: &str) {
     println!(
         "Runtime API benchmark: {STARTS} starts per function (init); {CALLS} warm calls after \
          {WARMUP} warm-up (latency), each followed by one baseline call.\n"
@@ -369,13 +555,13 @@ async fn main() {
     for function in wynacom::endpoints::Endpoint::ALL.map(|e| e.name()) {
         let baseline = match function {
             "sampling_timestamp" => {
-                Baseline::sql(&env, wynacom::lab::mysql::SAMPLING_SQL, "R2606110001").await
+                Baseline::sql(env, wynacom::lab::mysql::SAMPLING_SQL, "R2606110001").await
             }
-            "glucose" => Baseline::sql(&env, wynacom::lab::mysql::GLUCOSE_SQL, "R2606110002").await,
-            _ => Baseline::get_item(&env).await,
+            "glucose" => Baseline::sql(env, wynacom::lab::mysql::GLUCOSE_SQL, "R2606110002").await,
+            _ => Baseline::get_item(env).await,
         };
-        let event = wynacom::testing::event_text(function, &token);
-        let r = bench_function(&env, function, &event, baseline).await;
+        let event = wynacom::testing::event_text(function, token);
+        let r = bench_function(env, function, &event, baseline).await;
         let versus = match r.baseline {
             "direct SQL" => format!("{:.2}× direct SQL", r.p50_ms / r.baseline_p50_ms),
             _ => format!("{:+.3} ms vs. bare GetItem", r.p50_ms - r.baseline_p50_ms),
