@@ -76,6 +76,17 @@ impl TestApp {
         wynacom::testing::call(endpoint, &self.tokens, &self.lab, req).await
     }
 
+    /// A token from /generate_token (events/generate_token.json).
+    pub async fn token(&self) -> String {
+        let data = self
+            .ok(
+                Endpoint::GenerateToken,
+                wynacom::testing::event("generate_token", ""),
+            )
+            .await;
+        data["access_token"].as_str().unwrap().to_string()
+    }
+
     /// `endpoint`'s `data` for `req`, which must succeed.
     pub async fn ok(&self, endpoint: Endpoint, req: Request) -> Value {
         let resp = self.call(endpoint, req).await;

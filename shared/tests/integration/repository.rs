@@ -128,47 +128,35 @@ async fn the_local_token_table_is_the_templates() {
         .table
         .unwrap();
 
+    // (name, type) pairs of a template list, e.g. KeySchema's AttributeName and KeyType.
+    let pairs = |list: &str, second: &str| -> Vec<(String, String)> {
+        let field = |v: &serde_norway::Value, f: &str| v[f].as_str().unwrap().to_string();
+        let items = props[list].as_sequence().unwrap().iter();
+        items
+            .map(|v| (field(v, "AttributeName"), field(v, second)))
+            .collect()
+    };
     let key: Vec<(String, String)> = table
         .key_schema()
         .iter()
-        .map(|k| {
-            (
-                k.attribute_name().to_string(),
-                k.key_type().as_str().to_string(),
-            )
-        })
+        .map(|k| (k.attribute_name().into(), k.key_type().as_str().into()))
         .collect();
-    let want_key: Vec<(String, String)> = props["KeySchema"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .map(|k| {
-            let s = |f: &str| k[f].as_str().unwrap().to_string();
-            (s("AttributeName"), s("KeyType"))
-        })
-        .collect();
-    assert_eq!(key, want_key, "key schema");
-
-    let attrs: BTreeSet<(String, String)> = table
+    assert_eq!(key, pairs("KeySchema", "KeyType"), "key schema");
+    let attrs: Vec<(String, String)> = table
         .attribute_definitions()
         .iter()
         .map(|a| {
             (
-                a.attribute_name().to_string(),
-                a.attribute_type().as_str().to_string(),
+                a.attribute_name().into(),
+                a.attribute_type().as_str().into(),
             )
         })
         .collect();
-    let want_attrs: BTreeSet<(String, String)> = props["AttributeDefinitions"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .map(|a| {
-            let s = |f: &str| a[f].as_str().unwrap().to_string();
-            (s("AttributeName"), s("AttributeType"))
-        })
-        .collect();
-    assert_eq!(attrs, want_attrs, "attribute definitions");
+    assert_eq!(
+        attrs,
+        pairs("AttributeDefinitions", "AttributeType"),
+        "attributes"
+    );
 
     let billing = table
         .billing_mode_summary()

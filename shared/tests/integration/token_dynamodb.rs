@@ -172,10 +172,7 @@ async fn a_setting_change_leaves_the_active_token_alone() {
 async fn expiry_is_exact_to_the_second() {
     let app = TestApp::new().await;
     let clock = &app.clock;
-    let t = app
-        .ok(Endpoint::GenerateToken, event("generate_token", ""))
-        .await;
-    let token = t["access_token"].as_str().unwrap();
+    let token = &app.token().await;
     clock.set(T0 + 3 * DAY - 1);
     let data = app
         .ok(Endpoint::CheckToken, event("check_token", token))
@@ -204,10 +201,7 @@ async fn expiry_is_exact_to_the_second() {
 async fn check_token_refuses_every_bad_header() {
     let app = TestApp::new().await;
     let clock = &app.clock;
-    let t = app
-        .ok(Endpoint::GenerateToken, event("generate_token", ""))
-        .await;
-    let token = t["access_token"].as_str().unwrap();
+    let token = &app.token().await;
     for (name, message) in [
         ("check_token-no-token", "Token wajib diisi"),
         ("check_token-basic", "Token wajib diisi"),
