@@ -102,7 +102,8 @@ def sam_invoke(sam_args, endpoint, event):
     except ValueError:
         answer = None
     if run.returncode != 0 or not isinstance(answer, dict) or "statusCode" not in answer:
-        tail = "\n".join(run.stderr.strip().splitlines()[-15:])
+        # SAM's messages and the container's own output (the emulator and the bootstrap) say why.
+        tail = "\n".join(run.stderr.strip().splitlines()[-25:])
         raise RuntimeError(f"sam local invoke exited {run.returncode}; stdout {out[:300]!r}\n{tail}")
     body = answer.get("body") or ""
     if answer.get("isBase64Encoded"):
@@ -113,6 +114,10 @@ def sam_invoke(sam_args, endpoint, event):
         # The function's own log says why; keep it for the failure report.
         LAST_LOG[0] = "\n".join(l for l in run.stderr.splitlines() if l.startswith("{"))[-1500:]
     return answer["statusCode"], headers, body
+
+
+def indent(text):
+    return "\n".join("    " + line for line in str(text).splitlines())
 
 
 def result_line(passed, failed, what):
@@ -131,7 +136,7 @@ def run_invoke(sam_args):
             answer = sam_invoke(sam_args, "generate_token", event_text("generate_token", ""))
         except RuntimeError as e:
             # As below: SAM can miss the answer of a slow emulated container; one more try.
-            print(f"first invoke failed, trying again: {str(e).splitlines()[-1]}")
+            print(f"first invoke failed, trying again; SAM and the container said:\n{indent(e)}")
             answer = sam_invoke(sam_args, "generate_token", event_text("generate_token", ""))
         token = json.loads(answer[2])["data"]["access_token"]
         print(f"(token issued by sam local invoke GenerateTokenFunction: status {answer[0]})")
@@ -152,7 +157,7 @@ def run_invoke(sam_args):
                 # emulator in a slow emulated container listens): one more try, reported.
                 if "No response from invoke container" not in str(e):
                     raise
-                print(f"    {name}: no response from the container, trying again")
+                print(f"    {name}: no response from the container, trying again; it said:\n{indent(e)}")
                 answer = sam_invoke(sam_args, expect["endpoint"], event_text(name, token))
             status = answer[0]
             problem = check_answer(expect, *answer)
