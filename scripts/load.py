@@ -1,19 +1,10 @@
 #!/usr/bin/env python3
-"""Load test of the local API (Python standard library only); scripts/load starts the API and
-runs this. Many concurrent clients mix the six endpoints for a bounded number of requests and a
-bounded time, loopback only, then it checks:
+"""Load test of a local API (Python standard library; scripts/load starts one and runs this):
+concurrent clients mix valid and invalid requests to every endpoint, bounded in count and time,
+then it checks that none was lost or failed, that every answer is the expected one and that
+exactly one token is active, and prints p50/p99 per endpoint (docs/TESTING.md).
 
-  - no request lost or failed: every request got an HTTP answer, with the status it expects
-    (200 for the valid requests; the invalid ones mixed in expect their 4xx) and never a 5xx;
-  - the answers are right: each lab answer equals db/expected.json for its lab number, each
-    token answer has its shape;
-  - exactly one active token: every generate_token call (the first ones race on an empty token
-    slot) returned the same token, and check_token of it succeeds at the end;
-
-and prints p50/p99 latency per endpoint and overall. Exit status 0 when every check passes.
-
-  python3 scripts/load.py --base http://127.0.0.1:9000/one-api/tools/wynacom \
-      [--clients 32] [--requests 3000] [--duration 60] [--seed 1]
+    scripts/load.py --base URL [--clients 32] [--requests 3000] [--duration 60] [--seed 1]
 """
 
 import argparse
@@ -24,33 +15,23 @@ import random
 import sys
 import threading
 import time
+import tomllib
 import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ENDPOINTS = ["generate_token", "check_token", "token_setting", "save_token_setting",
-             "sampling_timestamp", "glucose"]
+# The endpoints: the local API's router in Cargo.toml.
+with open(os.path.join(ROOT, "Cargo.toml"), "rb") as f:
+    ENDPOINTS = list(tomllib.load(f)["workspace"]["metadata"]["lambda"]["watch"]["router"].values())
 # Share of each kind of request (weights). The invalid ones check that errors stay errors under
 # load; they are a small part.
-MIX = [
-    ("generate_token", 10),
-    ("check_token", 15),
-    ("check_token_unknown", 2),
-    ("token_setting", 10),
-    ("save_token_setting", 5),
-    ("save_token_setting_invalid", 2),
-    ("sampling_timestamp", 25),
-    ("sampling_timestamp_no_token", 2),
-    ("glucose", 25),
-    ("glucose_missing_order", 2),
-]
+MIX = [("generate_token", 10), ("check_token", 15), ("check_token_unknown", 2), ("token_setting", 10),
+       ("save_token_setting", 5), ("save_token_setting_invalid", 2), ("sampling_timestamp", 25),
+       ("sampling_timestamp_no_token", 2), ("glucose", 25), ("glucose_missing_order", 2)]
 UNKNOWN_TOKEN = "0" * 64
 
 
 def percentile(sorted_values, p):
-    if not sorted_values:
-        return float("nan")
-    i = round((len(sorted_values) - 1) * p)
-    return sorted_values[i]
+    return sorted_values[round((len(sorted_values) - 1) * p)] if sorted_values else float("nan")
 
 
 class Run:
@@ -94,19 +75,14 @@ class Run:
         resp = conn.getresponse()
         raw = resp.read()
         elapsed = time.perf_counter() - t0
-        if not record:
-            return resp.status, self.decode(raw)
-        with self.lock:
-            self.latencies[endpoint].append(elapsed)
-            self.statuses[endpoint][resp.status] = self.statuses[endpoint].get(resp.status, 0) + 1
-        return resp.status, self.decode(raw)
-
-    @staticmethod
-    def decode(raw):
+        if record:
+            with self.lock:
+                self.latencies[endpoint].append(elapsed)
+                self.statuses[endpoint][resp.status] = self.statuses[endpoint].get(resp.status, 0) + 1
         try:
-            return json.loads(raw)
+            return resp.status, json.loads(raw)
         except ValueError:
-            return raw[:200]
+            return resp.status, raw[:200]
 
     def connect(self):
         return http.client.HTTPConnection(self.host, self.port, timeout=self.args.timeout)
@@ -138,11 +114,9 @@ class Run:
             self.start.wait(timeout=60)
         except threading.BrokenBarrierError:
             pass
-        first = True
         while self.take_slot():
             # Every client starts with generate_token, all at once: they race on the empty slot.
-            kind = "generate_token" if first or token is None else rng.choices(kinds, weights)[0]
-            first = False
+            kind = "generate_token" if token is None else rng.choices(kinds, weights)[0]
             try:
                 token = self.one(conn, rng, kind, token)
             except (OSError, http.client.HTTPException) as e:
@@ -244,7 +218,7 @@ class Run:
 
     def main(self):
         a = self.args
-        print(f"== warming up the six functions at {a.base}")
+        print(f"== warming up the functions at {a.base}")
         self.warm_up()
         print(f"== {a.clients} clients, at most {a.requests} requests or {a.duration:g} s")
         self.deadline = time.monotonic() + a.duration
@@ -276,16 +250,14 @@ class Run:
         answered = sum(sum(s.values()) for s in self.statuses.values())
         print()
         print(f"{'endpoint':<20} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}  statuses")
-        every = []
+
+        def row(name, lat, statuses=""):
+            lat = sorted(lat)
+            print(f"{name:<20} {len(lat):>8} " + " ".join(f"{percentile(lat, p) * 1e3:>8.1f}" for p in (.5, .99, 1))
+                  + (f"  {statuses}" if statuses else ""))
         for e in ENDPOINTS:
-            lat = sorted(self.latencies[e])
-            every += lat
-            statuses = " ".join(f"{k}:{v}" for k, v in sorted(self.statuses[e].items()))
-            print(f"{e:<20} {len(lat):>8} {percentile(lat, .5) * 1e3:>8.1f} {percentile(lat, .99) * 1e3:>8.1f} "
-                  f"{(lat[-1] if lat else float('nan')) * 1e3:>8.1f}  {statuses}")
-        every.sort()
-        print(f"{'all':<20} {len(every):>8} {percentile(every, .5) * 1e3:>8.1f} {percentile(every, .99) * 1e3:>8.1f} "
-              f"{(every[-1] if every else float('nan')) * 1e3:>8.1f}")
+            row(e, self.latencies[e], " ".join(f"{k}:{v}" for k, v in sorted(self.statuses[e].items())))
+        row("all", [x for e in ENDPOINTS for x in self.latencies[e]])
         print(f"\n{self.sent} requests sent, {answered} answered, in {wall:.1f} s ({answered / wall:.0f} requests/s), "
               f"{self.args.clients} clients, up to {self.args.instances} instances per function")
 

@@ -150,6 +150,23 @@ pub fn fixed_lab() -> FixedLab {
     lab
 }
 
+/// The logical id of the template's function for the binary `name`: the name in CamelCase
+/// and `Function` (generate_token → GenerateTokenFunction). An endpoint's function is
+/// `function_logical_id(endpoint.name())`.
+pub fn function_logical_id(name: &str) -> String {
+    let camel: String = name
+        .split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect();
+    format!("{camel}Function")
+}
+
 /// Calls `endpoint` as its function binary does.
 pub async fn call<S: TokenStore, L: LabSource>(
     endpoint: Endpoint,

@@ -1,4 +1,4 @@
-//! The DynamoDB [`TokenStore`]. Table layout (README, "Tokens in DynamoDB"): partition key `pk`
+//! The DynamoDB [`TokenStore`]. Table layout (docs/contract.md, "The token table"): partition key `pk`
 //! (S), TTL attribute `ttl`. Items, by `pk`:
 //!
 //! - `token#active` — the one active-token slot: `token` (S), `token_id` (N), `issued_at` (N),

@@ -9,7 +9,7 @@
 //! `a_killed_pooled_connection_is_retried_on_a_fresh_one`).
 
 use crate::{
-    app::{TestDb, dynamodb_client_at},
+    app::{Data, TestDb, create_token_table, dynamodb_client_at},
     servers::{PrivateDynamoDb, PrivateMariaDb, signal},
 };
 use lambda_http::{Body, Response};
@@ -126,7 +126,7 @@ impl Lab {
 #[tokio::test]
 async fn a_stopped_mariadb_is_503_fast_and_the_same_warm_pool_recovers_after_restart() {
     let mut server = PrivateMariaDb::start().await;
-    let db = TestDb::new_at(&server.admin_url(), true).await;
+    let db = TestDb::create_at(&server.admin_url(), Data::Demo).await;
     let lab = db.database();
     let front = Lab::new().await;
     assert_eq!(front.until_ok(&lab, 1).await, 1, "warm-up");
@@ -160,13 +160,12 @@ async fn a_stopped_mariadb_is_503_fast_and_the_same_warm_pool_recovers_after_res
         rounds, 1,
         "the first request after a restart between requests should succeed"
     );
-    db.drop_database().await;
 }
 
 #[tokio::test]
 async fn a_frozen_mariadb_is_503_within_the_deadline_and_the_same_pool_recovers() {
     let server = PrivateMariaDb::start().await;
-    let db = TestDb::new_at(&server.admin_url(), true).await;
+    let db = TestDb::create_at(&server.admin_url(), Data::Demo).await;
     let lab = db.database();
     let front = Lab::new().await;
     assert_eq!(front.until_ok(&lab, 1).await, 1, "warm-up");
@@ -184,7 +183,6 @@ async fn a_frozen_mariadb_is_503_within_the_deadline_and_the_same_pool_recovers(
 
     let rounds = front.until_ok(&lab, 5).await;
     eprintln!("recovered on round {rounds} after the thaw");
-    db.drop_database().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -236,11 +234,13 @@ async fn until_200(tokens: &Tokens<DynamoStore>, endpoint: &str, token: &str) ->
     }
 }
 
-/// Creates the table, retrying briefly while a freshly started DynamoDB Local warms up.
+/// Creates the table on a private DynamoDB Local (gone with the server: nothing to delete),
+/// retrying briefly while a freshly started one warms up.
 async fn create_table_when_ready(local: &PrivateDynamoDb) {
+    let client = dynamodb_client_at(&local.endpoint()).await;
     let mut last = None;
     for _ in 0..20 {
-        match crate::app::create_table_at(&local.endpoint(), TABLE) {
+        match create_token_table(&client, TABLE).await {
             Ok(()) => return,
             Err(e) => last = Some(e),
         }

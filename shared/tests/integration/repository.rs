@@ -1,11 +1,12 @@
 //! What the repository writes in several places is checked against its one definition: the
-//! endpoint list against `wynacom::endpoints::Endpoint`, the local token table against
-//! template.yaml's `TokenTable`.
+//! endpoint list against `wynacom::endpoints::Endpoint`, the template's function ids against
+//! their naming rule, the tests' token table against template.yaml's `TokenTable`. (The scripts
+//! hold no list of their own: they read the router of the root Cargo.toml, checked here.)
 
-use crate::app::{create_table_at, dynamodb_client, dynamodb_endpoint, root};
+use crate::app::{TokenTable, root};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use wynacom::endpoints::Endpoint;
+use wynacom::{endpoints::Endpoint, testing::function_logical_id};
 
 fn names() -> BTreeSet<String> {
     Endpoint::ALL.iter().map(|e| e.name().to_string()).collect()
@@ -28,17 +29,34 @@ fn keys(v: &serde_norway::Value) -> BTreeSet<String> {
         .collect()
 }
 
+/// template.yaml's functions: logical id to binary (`Metadata.BuildProperties.Binary`).
+fn functions(template: &serde_norway::Value) -> std::collections::BTreeMap<String, String> {
+    template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter_map(|(id, r)| {
+            let binary = r["Metadata"]["BuildProperties"]["Binary"].as_str()?;
+            Some((id.as_str()?.to_string(), binary.to_string()))
+        })
+        .collect()
+}
+
 #[test]
 fn every_list_of_endpoints_is_the_endpoint_enum() {
     let want = names();
     let paths: BTreeSet<String> = want.iter().map(|n| format!("/{n}")).collect();
 
-    // One binary per endpoint, named as it.
+    // One binary per endpoint, named as it (a binary that is no endpoint, with no route, is
+    // still one of the template's functions: checked below).
     let bins: BTreeSet<String> = std::fs::read_dir(root().join("functions/src/bin"))
         .unwrap()
         .filter_map(|e| e.ok()?.path().file_stem()?.to_str().map(str::to_string))
         .collect();
-    assert_eq!(bins, want, "functions/src/bin");
+    assert!(
+        bins.is_superset(&want),
+        "functions/src/bin: {bins:?}, expected every endpoint of {want:?}"
+    );
 
     // The local API's router (root Cargo.toml): the production path of each, to its binary.
     let out = std::process::Command::new(env!("CARGO"))
@@ -68,14 +86,8 @@ fn every_list_of_endpoints_is_the_endpoint_enum() {
 
     // template.yaml: one function per binary, one API path per endpoint.
     let template = yaml("template.yaml");
-    let binaries: BTreeSet<String> = template["Resources"]
-        .as_mapping()
-        .unwrap()
-        .values()
-        .filter_map(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str())
-        .map(str::to_string)
-        .collect();
-    assert_eq!(binaries, want, "template.yaml functions");
+    let binaries: BTreeSet<String> = functions(&template).into_values().collect();
+    assert_eq!(binaries, bins, "template.yaml functions");
     let api_paths =
         keys(&template["Resources"]["RestApi"]["Properties"]["DefinitionBody"]["paths"]);
     assert_eq!(api_paths, paths, "template.yaml API paths");
@@ -96,32 +108,17 @@ fn every_list_of_endpoints_is_the_endpoint_enum() {
         .filter_map(|e| e["endpoint"].as_str().map(str::to_string))
         .collect();
     assert_eq!(evented, want, "events/expected.json");
-
-    // The load test's mix (scripts/load.py, standard library Python: its own list).
-    let load = read("scripts/load.py");
-    let from = load
-        .find("ENDPOINTS = [")
-        .expect("ENDPOINTS in scripts/load.py");
-    let line = &load[from..from + load[from..].find(']').unwrap()];
-    let listed: BTreeSet<String> = line
-        .split('"')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect();
-    assert_eq!(listed, want, "scripts/load.py ENDPOINTS");
 }
 
 #[tokio::test]
 async fn the_local_token_table_is_the_templates() {
     let template = yaml("template.yaml");
     let props = &template["Resources"]["TokenTable"]["Properties"];
-    let name = format!("repo_check_{}", std::process::id());
-    create_table_at(&dynamodb_endpoint(), &name).unwrap();
-    let client = dynamodb_client().await;
+    let created = TokenTable::create().await;
+    let (client, name) = (&created.client, &created.name);
     let table = client
         .describe_table()
-        .table_name(&name)
+        .table_name(name)
         .send()
         .await
         .unwrap()
@@ -170,7 +167,7 @@ async fn the_local_token_table_is_the_templates() {
 
     let ttl = client
         .describe_time_to_live()
-        .table_name(&name)
+        .table_name(name)
         .send()
         .await
         .unwrap()
@@ -185,10 +182,27 @@ async fn the_local_token_table_is_the_templates() {
         props["TimeToLiveSpecification"]["Enabled"].as_bool(),
         Some(true)
     );
-    client
-        .delete_table()
-        .table_name(&name)
-        .send()
-        .await
-        .unwrap();
+}
+
+/// The end-to-end tests find an endpoint's function in the template by this rule
+/// (`sam local invoke <LogicalId>`); so does an operator.
+#[test]
+fn every_function_id_is_its_binary_in_camel_case() {
+    let template = yaml("template.yaml");
+    let functions = functions(&template);
+    for (id, binary) in &functions {
+        assert_eq!(id, &function_logical_id(binary), "template.yaml: {binary}");
+    }
+    for endpoint in Endpoint::ALL {
+        let id = function_logical_id(endpoint.name());
+        assert_eq!(
+            functions.get(&id).map(String::as_str),
+            Some(endpoint.name()),
+            "template.yaml: {id}"
+        );
+    }
+    assert_eq!(
+        function_logical_id("generate_token"),
+        "GenerateTokenFunction"
+    );
 }

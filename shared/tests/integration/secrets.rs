@@ -1,12 +1,9 @@
 //! The production credentials path: the lab database's credentials from Secrets Manager
 //! (`DATABASE_SECRET_ARN`, RDS format) on a local Secrets Manager (moto's server mode, started
-//! by scripts/test), and a password rotation under a warm instance: in process, and through
-//! the release binaries in a local Lambda runtime.
+//! by scripts/test), and a password rotation under a warm instance, in process. The same
+//! rotation through the release binaries is an end-to-end test (tests/e2e/rotation.rs).
 
-use crate::{
-    api::Answer,
-    app::{LocalApi, RotatedUser, TestDb},
-};
+use crate::app::{Data, RotatedUser, TestApp};
 use std::time::Duration;
 use wynacom::{
     backend::BackendError,
@@ -16,8 +13,8 @@ use wynacom::{
 
 #[tokio::test]
 async fn the_lab_reads_its_credentials_from_the_secret() {
-    let db = TestDb::new(true).await;
-    let user = RotatedUser::create(&db, "first-Passw0rd").await;
+    let app = TestApp::with_database(Data::Demo).await;
+    let user = RotatedUser::create(app.db(), "first-Passw0rd").await;
     let config = LabConfig {
         source: DatabaseSource::SecretArn(user.arn.clone()),
         tls: TlsMode::Off,
@@ -29,14 +26,12 @@ async fn the_lab_reads_its_credentials_from_the_secret() {
     assert!(lab.glucose("R2606110001").await.unwrap().is_some());
     // Its Debug form never shows the password.
     assert!(format!("{lab:?}").find("first-Passw0rd").is_none());
-    user.drop_user().await;
-    db.drop_database().await;
 }
 
 #[tokio::test]
 async fn a_rotated_password_is_read_again_and_the_next_request_succeeds() {
-    let db = TestDb::new(true).await;
-    let user = RotatedUser::create(&db, "first-Passw0rd").await;
+    let app = TestApp::with_database(Data::Demo).await;
+    let user = RotatedUser::create(app.db(), "first-Passw0rd").await;
     let lab = Database::from_secret(SecretSource::new(user.secrets(), &user.arn), TlsMode::Off)
         .await
         .unwrap();
@@ -49,14 +44,12 @@ async fn a_rotated_password_is_read_again_and_the_next_request_succeeds() {
     user.put_secret("second-Passw0rd").await;
     assert_eq!(lab.sampling("R2606110001").await.unwrap(), before);
     assert!(lab.glucose("R2606110001").await.unwrap().is_some());
-    user.drop_user().await;
-    db.drop_database().await;
 }
 
 #[tokio::test]
 async fn a_refused_login_rereads_the_secret_at_most_once_per_interval() {
-    let db = TestDb::new(true).await;
-    let user = RotatedUser::create(&db, "first-Passw0rd").await;
+    let app = TestApp::with_database(Data::Demo).await;
+    let user = RotatedUser::create(app.db(), "first-Passw0rd").await;
     let interval = Duration::from_secs(2);
     let source = SecretSource::new(user.secrets(), &user.arn).with_min_interval(interval);
     let lab = Database::from_secret(source, TlsMode::Off).await.unwrap();
@@ -74,14 +67,12 @@ async fn a_refused_login_rereads_the_secret_at_most_once_per_interval() {
     // After the interval, the next refused login reads it and the request succeeds.
     tokio::time::sleep(interval).await;
     assert!(lab.glucose("R2606110001").await.unwrap().is_some());
-    user.drop_user().await;
-    db.drop_database().await;
 }
 
 #[tokio::test]
 async fn a_missing_or_malformed_secret_stops_the_cold_start_without_echoing_it() {
-    let db = TestDb::new(true).await;
-    let user = RotatedUser::create(&db, "first-Passw0rd").await;
+    let app = TestApp::with_database(Data::Demo).await;
+    let user = RotatedUser::create(app.db(), "first-Passw0rd").await;
     let secrets = user.secrets();
     let missing = format!("{}x", user.arn);
     let err = Database::from_secret(SecretSource::new(secrets.clone(), missing), TlsMode::Off)
@@ -89,70 +80,11 @@ async fn a_missing_or_malformed_secret_stops_the_cold_start_without_echoing_it()
         .unwrap_err();
     assert!(err.to_string().contains("could not be read"), "{err}");
 
-    let arn = secrets
-        .create_secret()
-        .name(format!("wynacom/test/{}-bad", user.user))
-        .secret_string(r#"{"username":"u","password":"hunter2"}"#)
-        .send()
-        .await
-        .unwrap()
-        .arn
-        .unwrap();
+    let arn = user
+        .make_secret("-bad", r#"{"username":"u","password":"hunter2"}"#)
+        .await;
     let err = Database::from_secret(SecretSource::new(secrets, arn), TlsMode::Off)
         .await
         .unwrap_err();
     assert!(!err.to_string().contains("hunter2"), "{err}");
-    user.drop_user().await;
-    db.drop_database().await;
-}
-
-/// The production credentials path through the real binaries: the lab functions read
-/// `DATABASE_SECRET_ARN` from the local Secrets Manager at their cold start; then the password
-/// is rotated (database and secret) and the warm instances' sessions end. The next requests
-/// succeed: no 500, no 503.
-#[tokio::test]
-#[ignore = "needs the release binaries, cargo-lambda and the local Secrets Manager: scripts/test runs it"]
-async fn the_lab_functions_read_the_secret_and_survive_its_rotation() {
-    let db = TestDb::new(true).await;
-    let user = RotatedUser::create(&db, "first-Passw0rd").await;
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_SECRETS_MANAGER").unwrap();
-    let local = LocalApi::start_release(&[
-        ("DATABASE_SECRET_ARN", &user.arn),
-        ("AWS_ENDPOINT_URL_SECRETS_MANAGER", &endpoint),
-    ])
-    .await;
-    let api = local.api();
-    let token = api.token();
-    let ask = |endpoint: &str| {
-        api.post_json(
-            endpoint,
-            Some(&token),
-            r#"{"T_OrderHeaderLabNumber":"R2606110001"}"#,
-        )
-    };
-    let mut failures = vec![];
-    let warm: Vec<Answer> = ["sampling_timestamp", "glucose"].map(ask).into();
-    for (endpoint, answer) in ["sampling_timestamp", "glucose"].iter().zip(&warm) {
-        if answer.status != 200 {
-            failures.push(format!(
-                "{endpoint} before rotation: {} {}",
-                answer.status, answer.body
-            ));
-        }
-    }
-    user.change_password("second-Passw0rd").await;
-    user.put_secret("second-Passw0rd").await;
-    for (endpoint, before) in ["sampling_timestamp", "glucose"].iter().zip(&warm) {
-        let answer = ask(endpoint);
-        if answer.status != 200 || answer.body != before.body {
-            failures.push(format!(
-                "{endpoint} after rotation: {} {}",
-                answer.status, answer.body
-            ));
-        }
-    }
-    drop(local);
-    user.drop_user().await;
-    db.drop_database().await;
-    assert!(failures.is_empty(), "{failures:#?}");
 }

@@ -5,6 +5,7 @@
 //! Each guard stops its process (SIGCONT, SIGTERM, then SIGKILL if it lingers) and removes its
 //! temporary directory when dropped, so a failing test leaves nothing behind.
 
+use crate::app::free_port;
 use std::os::unix::fs::MetadataExt;
 use std::{
     fs::File,
@@ -33,13 +34,6 @@ fn temp_dir(kind: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
 }
 
 fn running_as_root() -> bool {

@@ -1,7 +1,7 @@
 //! The token service against AWS's DynamoDB Local: the store, the rules and the four token
 //! endpoints, each test on a fresh table.
 
-use crate::app::{T0, TestApp, dynamodb_client_at, fresh_table};
+use crate::app::{T0, TestApp, dynamodb_client_at};
 use serde_json::json;
 use std::{sync::Arc, time::Instant};
 use wynacom::{
@@ -251,8 +251,9 @@ async fn token_ids_increase_one_by_one_and_items_carry_ttl() {
 
 #[tokio::test]
 async fn the_slot_item_has_the_documented_shape() {
-    let (client, table) = fresh_table().await;
-    let store = DynamoStore::new(client.clone(), &table);
+    let app = TestApp::new().await;
+    let (client, table) = (&app.table.client, &app.table.name);
+    let store = app.table.store();
     let new = NewToken {
         token: "ab".repeat(32),
         issued_at: T0,
@@ -264,7 +265,7 @@ async fn the_slot_item_has_the_documented_shape() {
     assert_eq!(store.replace(None, new).await.unwrap(), None);
     let item = client
         .get_item()
-        .table_name(&table)
+        .table_name(table)
         .key(
             "pk",
             aws_sdk_dynamodb::types::AttributeValue::S("token#active".into()),
@@ -294,18 +295,15 @@ async fn the_slot_item_has_the_documented_shape() {
 
 #[tokio::test]
 async fn an_operator_can_revoke_the_token() {
-    let (client, table) = fresh_table().await;
+    let app = TestApp::new().await;
+    let (client, table) = (&app.table.client, &app.table.name);
     let tz = jiff::tz::TimeZone::get("Asia/Jakarta").unwrap();
-    let tokens = Tokens::new(
-        DynamoStore::new(client.clone(), &table),
-        Arc::new(ManualClock::at(T0)),
-        tz,
-    )
-    .with_cache_seconds(0);
+    let tokens =
+        Tokens::new(app.table.store(), Arc::new(ManualClock::at(T0)), tz).with_cache_seconds(0);
     let t = tokens.generate().await.unwrap();
     client
         .update_item()
-        .table_name(&table)
+        .table_name(table)
         .key(
             "pk",
             aws_sdk_dynamodb::types::AttributeValue::S("token#active".into()),
@@ -329,12 +327,13 @@ async fn an_operator_can_revoke_the_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_generations_through_separate_clients_yield_one_token() {
-    let (_, table) = fresh_table().await;
+    let app = TestApp::new().await;
+    let table = &app.table.name;
     let endpoint = crate::app::dynamodb_endpoint();
     let tz = jiff::tz::TimeZone::get("Asia/Jakarta").unwrap();
     let mut instances = vec![];
     for _ in 0..50 {
-        let store = DynamoStore::new(dynamodb_client_at(&endpoint).await, &table);
+        let store = DynamoStore::new(dynamodb_client_at(&endpoint).await, table);
         instances.push(Arc::new(Tokens::new(
             store,
             Arc::new(ManualClock::at(T0)),
@@ -362,7 +361,7 @@ async fn fifty_concurrent_generations_through_separate_clients_yield_one_token()
         issued.insert(data["access_token"].as_str().unwrap().to_string());
     }
     assert_eq!(issued.len(), 1, "{issued:?}");
-    let store = DynamoStore::new(crate::app::dynamodb_client().await, &table);
+    let store = DynamoStore::new(crate::app::dynamodb_client().await, table);
     assert_eq!(store.current().await.unwrap().unwrap().token_id, 1);
 }
 

@@ -1,6 +1,6 @@
 //! The API as a client sees it, at any base URL: the local runtime (`cargo lambda watch`),
-//! `sam local start-api` or a deployed stage. Nothing is started here: the environment says
-//! where the API is.
+//! `sam local start-api` or a deployed stage. [`Api::from_env`] is the API the environment
+//! names:
 //!
 //! - `WYNACOM_API_BASE_URL`: e.g. `http://127.0.0.1:9000/one-api/tools/wynacom`;
 //! - `WYNACOM_API_KEY` (optional): sent as `x-api-key` (a stage deployed with RequireApiKey);
@@ -34,15 +34,20 @@ impl Answer {
 }
 
 impl Api {
-    /// The API whose base URL is in the variable `base_variable` (`WYNACOM_API_BASE_URL`).
+    /// The API whose base URL is in the variable `base_variable` (`WYNACOM_API_BASE_URL`),
+    /// with `WYNACOM_API_KEY` and `WYNACOM_TOKEN` when they are set.
     pub fn from_env(base_variable: &str) -> Self {
-        let base = std::env::var(base_variable).unwrap_or_else(|_| {
-            panic!("{base_variable} names the API under test (scripts/test sets it)")
-        });
-        Self::at(&base)
+        let base = std::env::var(base_variable)
+            .unwrap_or_else(|_| panic!("{base_variable} names the API under test"));
+        let non_empty = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Self {
+            api_key: non_empty("WYNACOM_API_KEY"),
+            token: non_empty("WYNACOM_TOKEN"),
+            ..Self::at(&base)
+        }
     }
 
-    /// The API at `base`.
+    /// The API at `base`, tokens from its /generate_token.
     pub fn at(base: &str) -> Self {
         // The AWS SDK's TLS provider, the one this process already links.
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
@@ -51,11 +56,10 @@ impl Api {
             .timeout_global(Some(Duration::from_secs(60)))
             .build()
             .new_agent();
-        let non_empty = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         Self {
             base: base.trim_end_matches('/').to_string(),
-            api_key: non_empty("WYNACOM_API_KEY"),
-            token: non_empty("WYNACOM_TOKEN"),
+            api_key: None,
+            token: None,
             agent,
         }
     }

@@ -1,15 +1,57 @@
-//! End to end, as a client sees the API: every event of `events/` sent as the HTTP request it
-//! stands for, and every example of docs/openapi.yaml, against the API at
-//! `WYNACOM_API_BASE_URL` (see api.rs). These tests start nothing: scripts/test points them at
-//! the release binaries in a local Lambda runtime; the same tests run against
-//! `sam local start-api` or a deployed stage (README, "Run the end-to-end tests elsewhere").
+//! End to end, as a client sees the API at `WYNACOM_API_BASE_URL` (api.rs): every event of
+//! `events/` sent as the HTTP request it stands for (`http::events::<event>`), and every example
+//! of docs/openapi.yaml (`http::openapi::<operation>::<example>`). Nothing is started here: the
+//! API may be the local runtime, `sam local start-api` or a deployed stage (docs/TESTING.md).
 
 use crate::api::{Answer, Api};
 use base64::Engine;
+use libtest_mimic::{Failed, Trial};
 use serde_json::{Value, json};
+use std::sync::OnceLock;
 use wynacom::testing::{check_expectation, event_text, expectations};
 
-const BASE: &str = "WYNACOM_API_BASE_URL";
+/// The variable that names the API under test; unset, the trials are ignored.
+pub const BASE: &str = "WYNACOM_API_BASE_URL";
+
+/// Every trial of this module, ignored unless [`BASE`] is set.
+pub fn trials() -> Vec<Trial> {
+    let ignored = crate::variable(BASE).is_none();
+    let mut trials: Vec<Trial> = expectations()
+        .into_iter()
+        .map(|(name, expect)| {
+            Trial::test(format!("http::events::{name}"), move || {
+                event_answers(&name, &expect)
+            })
+        })
+        .collect();
+    let examples = openapi_examples();
+    // The contract's examples are many; a handful would mean the file stopped being read.
+    assert!(
+        examples.len() > 50,
+        "only {} examples in docs/openapi.yaml",
+        examples.len()
+    );
+    trials.extend(examples.into_iter().map(|example| {
+        let name = format!("http::openapi::{}::{}", example.operation, example.name);
+        Trial::test(name, move || example.replays())
+    }));
+    trials
+        .into_iter()
+        .map(|t| t.with_ignored_flag(ignored))
+        .collect()
+}
+
+/// The API under test, one client for every trial.
+fn api() -> &'static Api {
+    static API: OnceLock<Api> = OnceLock::new();
+    API.get_or_init(|| Api::from_env(BASE))
+}
+
+/// The token of every trial: `WYNACOM_TOKEN`, else the active one from /generate_token.
+fn token() -> &'static str {
+    static TOKEN: OnceLock<String> = OnceLock::new();
+    TOKEN.get_or_init(|| api().token())
+}
 
 /// The HTTP request an API Gateway (REST) event stands for: method, the client's
 /// Content-Type and Authorization headers, query string and body (base64 decoded).
@@ -73,32 +115,27 @@ impl EventRequest {
     }
 }
 
-#[test]
-#[ignore = "needs WYNACOM_API_BASE_URL, an API with the demo data: scripts/test runs it"]
-fn every_event_gets_its_expected_answer() {
-    let api = Api::from_env(BASE);
-    let token = api.token();
-    let mut failures = vec![];
-    let all = expectations();
-    for (name, expect) in &all {
-        let endpoint = expect["endpoint"].as_str().unwrap();
-        let event: Value = serde_json::from_str(&event_text(name, &token)).unwrap();
-        let req = EventRequest::of(&event);
-        let headers: Vec<(&str, &str)> = req
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        let answer = api.request(&req.method, endpoint, &req.query, &headers, &req.body);
-        if answer.header("cache-control") != Some("no-store") {
-            failures.push(format!("{name}: no Cache-Control: no-store"));
-        }
-        if let Err(e) = check_expectation(expect, answer.status, &answer.body) {
-            failures.push(format!("{name}: {e}"));
-        }
+/// `events/<name>.json` as an HTTP request: the answer `expect` says, with
+/// `Cache-Control: no-store`.
+fn event_answers(name: &str, expect: &Value) -> Result<(), Failed> {
+    let endpoint = expect["endpoint"].as_str().expect("an endpoint");
+    let text = match crate::needs_token(name) {
+        true => event_text(name, token()),
+        false => event_text(name, ""),
+    };
+    let event: Value = serde_json::from_str(&text).expect("an event is JSON");
+    let req = EventRequest::of(&event);
+    let headers: Vec<(&str, &str)> = req
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let answer = api().request(&req.method, endpoint, &req.query, &headers, &req.body);
+    check_expectation(expect, answer.status, &answer.body)?;
+    match answer.header("cache-control") {
+        Some("no-store") => Ok(()),
+        other => Err(format!("Cache-Control {other:?}, expected no-store").into()),
     }
-    assert!(failures.is_empty(), "{failures:#?}");
-    println!("{} events answered as expected", all.len());
 }
 
 /// A multipart/form-data body as PHP's curl writes it for an array in `CURLOPT_POSTFIELDS`
@@ -187,77 +224,90 @@ fn matches_example(answer: &Answer, status: u16, example: &Value) -> Result<(), 
     }
 }
 
-#[test]
-#[ignore = "needs WYNACOM_API_BASE_URL, an API with the demo data: scripts/test runs it"]
-fn every_openapi_example_replays() {
-    let api = Api::from_env(BASE);
+/// One request example of docs/openapi.yaml, with the response examples of its operation.
+struct Example {
+    operation: String,
+    endpoint: String,
+    media: String,
+    name: String,
+    example: Value,
+    responses: Value,
+}
+
+/// Every request example of docs/openapi.yaml, in the file's order.
+fn openapi_examples() -> Vec<Example> {
     let spec = openapi();
-    let mut replayed = 0;
-    let mut failures = vec![];
+    let mut examples = vec![];
     for (path, item) in spec["paths"].as_object().expect("paths") {
         let endpoint = path.trim_start_matches('/');
         let op = &item["post"];
-        let responses = op["responses"].as_object().expect("responses");
-        let find_response = |name: &str| {
-            responses.iter().find_map(|(status, r)| {
-                r["content"]["application/json"]["examples"]
-                    .get(name)
-                    .map(|ex| (status.parse::<u16>().unwrap(), ex.clone()))
-            })
-        };
+        let operation = op["operationId"].as_str().unwrap_or(endpoint);
         for (media, content) in op["requestBody"]["content"]
             .as_object()
             .into_iter()
             .flatten()
         {
             for (name, example) in content["examples"].as_object().into_iter().flatten() {
-                let replay = &example["x-replay"];
-                let token;
-                let bearer;
-                let mut value = example["value"].clone();
-                if let (Some(pad), Value::Object(obj)) = (replay["pad_bytes"].as_u64(), &mut value)
-                {
-                    obj.insert("_pad".into(), json!("x".repeat(pad as usize)));
-                }
-                let method = replay["method"].as_str().unwrap_or("POST");
-                let (content_type, body) = match (&value, method) {
-                    (_, m) if m != "POST" => (media.clone(), vec![]),
-                    (Value::String(s), _) => (media.clone(), s.clone().into_bytes()),
-                    (Value::Object(fields), _) if media == "multipart/form-data" => {
-                        multipart(fields)
-                    }
-                    (v, _) => (media.clone(), serde_json::to_vec(v).unwrap()),
-                };
-                let mut headers: Vec<(&str, &str)> = vec![("content-type", &content_type)];
-                match replay["auth"].as_str().unwrap_or("none") {
-                    "valid" => {
-                        token = api.token();
-                        bearer = format!("Bearer {token}");
-                        headers.push(("authorization", &bearer));
-                    }
-                    "invalid" => {
-                        bearer = format!("Bearer {}", "0".repeat(64));
-                        headers.push(("authorization", &bearer));
-                    }
-                    "header" => {
-                        headers.push(("authorization", replay["authorization"].as_str().unwrap()))
-                    }
-                    _ => {}
-                }
-                let answer = api.request(method, endpoint, "", &headers, &body);
-                let expect = replay["expect"].as_str().expect("x-replay.expect");
-                let Some((status, response)) = find_response(expect) else {
-                    failures.push(format!("{endpoint} {name}: no response example {expect}"));
-                    continue;
-                };
-                if let Err(e) = matches_example(&answer, status, &response) {
-                    failures.push(format!("{endpoint} {media} {name}: {e}"));
-                }
-                replayed += 1;
+                examples.push(Example {
+                    operation: operation.to_string(),
+                    endpoint: endpoint.to_string(),
+                    media: media.clone(),
+                    name: name.clone(),
+                    example: example.clone(),
+                    responses: op["responses"].clone(),
+                });
             }
         }
     }
-    assert!(failures.is_empty(), "{failures:#?}");
-    assert!(replayed > 50, "only {replayed} examples");
-    println!("{replayed} OpenAPI examples replayed");
+    examples
+}
+
+impl Example {
+    /// The example sent as its `x-replay` says; the answer matches the response example named
+    /// by `x-replay.expect`.
+    fn replays(&self) -> Result<(), Failed> {
+        let Self {
+            endpoint, media, ..
+        } = self;
+        let replay = &self.example["x-replay"];
+        let bearer;
+        let mut value = self.example["value"].clone();
+        if let (Some(pad), Value::Object(obj)) = (replay["pad_bytes"].as_u64(), &mut value) {
+            obj.insert("_pad".into(), json!("x".repeat(pad as usize)));
+        }
+        let method = replay["method"].as_str().unwrap_or("POST");
+        let (content_type, body) = match (&value, method) {
+            (_, m) if m != "POST" => (media.clone(), vec![]),
+            (Value::String(s), _) => (media.clone(), s.clone().into_bytes()),
+            (Value::Object(fields), _) if media == "multipart/form-data" => multipart(fields),
+            (v, _) => (media.clone(), serde_json::to_vec(v).unwrap()),
+        };
+        let mut headers: Vec<(&str, &str)> = vec![("content-type", &content_type)];
+        match replay["auth"].as_str().unwrap_or("none") {
+            "valid" => {
+                bearer = format!("Bearer {}", token());
+                headers.push(("authorization", &bearer));
+            }
+            "invalid" => {
+                bearer = format!("Bearer {}", "0".repeat(64));
+                headers.push(("authorization", &bearer));
+            }
+            "header" => headers.push(("authorization", replay["authorization"].as_str().unwrap())),
+            _ => {}
+        }
+        let expect = replay["expect"].as_str().expect("x-replay.expect");
+        let (status, response) = self
+            .responses
+            .as_object()
+            .expect("responses")
+            .iter()
+            .find_map(|(status, r)| {
+                r["content"]["application/json"]["examples"]
+                    .get(expect)
+                    .map(|ex| (status.parse::<u16>().unwrap(), ex))
+            })
+            .ok_or(format!("no response example {expect}"))?;
+        let answer = api().request(method, endpoint, "", &headers, &body);
+        matches_example(&answer, status, response).map_err(|e| format!("{media}: {e}").into())
+    }
 }
