@@ -1,57 +1,35 @@
 #!/usr/bin/env python3
-"""Checks what API Gateway will import, not just what the template says.
-
-Transforms a SAM template with AWS's own SAM translator (aws-sam-translator, the code behind
-CloudFormation's AWS::Serverless transform and `sam validate`), offline: no AWS account, a fixed
-region, an empty managed-policy map. Then, for the default parameters and each hardening
-combination, resolves the conditions (Fn::If, resource Condition) for that parameter set and
-asserts on the result:
-
-- every path of the REST API body has only method keys API Gateway knows;
-- every method has a Lambda proxy (aws_proxy) integration to its own function;
-- `security` (api_key) exactly when RequireApiKey=true; the resource policy (source IPs)
-  exactly when AllowedSourceCidrs is set; FailOnWarnings on the API;
-- API Gateway may invoke every function, from this API only;
-- (full check) the template's Rules refuse a public deploy unless AllowPublicAccess=true; the
-  execute-api endpoint is off with a custom domain; the access log is on exactly when asked.
-
-Run by .ci/check-template with the Python of its pinned virtualenv:
+"""What API Gateway will import: TEMPLATE transformed by AWS's SAM translator and rendered by
+cloud-radar for the default parameters and each hardening combination, then asserted on
+(docs/DEPLOY.md, "Checking the template"). Run by .ci/check-template in its virtualenv.
 
     check_transformed.py [--routes-only] [--table] TEMPLATE
-
---routes-only checks the routing only (what any template with these routes must satisfy);
---table prints the route table (path, method, function, security, policy) of each parameter set.
-Exit status 1 with one line per failure.
 """
 
 import argparse
+import contextlib
 import copy
+import io
 import json
 import logging
 import re
 import sys
+import tomllib
+from pathlib import Path
 
 import boto3
+from cloud_radar.cf.unit import Template
 from samcli.yamlhelper import yaml_parse
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
-REGION = "ap-southeast-3"
-ACCOUNT = "123456789012"
-
-# The method keys of an OpenAPI path item that API Gateway imports as methods.
+REGION, ACCOUNT = "ap-southeast-3", "123456789012"
 KNOWN_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method"}
-
-# Path -> the function that must answer it.
-ROUTES = {
-    "/generate_token": "GenerateTokenFunction",
-    "/check_token": "CheckTokenFunction",
-    "/token_setting": "TokenSettingFunction",
-    "/save_token_setting": "SaveTokenSettingFunction",
-    "/sampling_timestamp": "SamplingTimestampFunction",
-    "/glucose": "GlucoseFunction",
-}
-
+# The endpoints, from the local API's router in Cargo.toml (path -> binary), each served by its
+# function: /save_token_setting -> SaveTokenSettingFunction.
+CARGO = tomllib.loads((Path(__file__).resolve().parent.parent / "Cargo.toml").read_text())
+ROUTES = {f"/{b}": b.title().replace("_", "") + "Function"
+          for b in CARGO["workspace"]["metadata"]["lambda"]["watch"]["router"].values()}
 # Values for the parameters without a default.
 REQUIRED = {
     "DatabaseSecretArn": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:wynacom/cpone-AbCdEf",
@@ -59,7 +37,9 @@ REQUIRED = {
     "SecurityGroupIds": "sg-0123456789abcdef0",
 }
 CIDRS = "203.0.113.10/32,198.51.100.0/24"
-
+HARDENED = {"RequireApiKey": "true", "AllowedSourceCidrs": CIDRS, "DomainName": "api.example.com",
+            "CertificateArn": f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/00000000-0000-0000-0000-000000000000",
+            "EnableAccessLogs": "true"}
 # (name, overrides, refused by the Rules?)
 PARAMETER_SETS = [
     ("defaults (refused by the Rules)", {}, True),
@@ -67,22 +47,19 @@ PARAMETER_SETS = [
     ("api key", {"RequireApiKey": "true"}, False),
     ("source CIDRs", {"AllowedSourceCidrs": CIDRS}, False),
     ("api key + source CIDRs", {"RequireApiKey": "true", "AllowedSourceCidrs": CIDRS}, False),
-    (
-        "hardened: api key + source CIDRs + custom domain + access logs",
-        {
-            "RequireApiKey": "true",
-            "AllowedSourceCidrs": CIDRS,
-            "DomainName": "api.example.com",
-            "CertificateArn": f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/00000000-0000-0000-0000-000000000000",
-            "EnableAccessLogs": "true",
-        },
-        False,
-    ),
+    ("hardened: api key + source CIDRs + custom domain + access logs", HARDENED, False),
+    ("api key, all at once (first deploy, hotfix)", {"RequireApiKey": "true", "DeploymentType": "AllAtOnce"}, False),
 ]
-
+# Values a deploy must not take: a partial secret ARN, a secret name, plaintext to MySQL.
+REFUSED = [("DatabaseSecretArn", f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:wynacom/cpone"),
+           ("DatabaseSecretArn", "wynacom/cpone"), ("DatabaseTls", "off")]
+# What CodeDeploy watches while it shifts traffic to a new version.
+DEPLOY_ALARMS = ("DeployFunctionErrorsAlarm", "DeployApi5xxAlarm")
 ACCESS_LOG_FIELDS = {"requestId", "sourceIp", "apiKeyId", "path", "status", "responseLatency"}
-
-NO_VALUE = object()
+# cloud-radar renders AWS::NoValue as "" and drops it from mappings only; a marker of its own
+# keeps real empty strings, and drop_no_value takes it out of lists too.
+NO_VALUE = Template.NoValue = "<AWS::NoValue>"
+Template.AccountId, Template.StackName = ACCOUNT, "wynacom-check"
 
 
 class Failures(list):
@@ -92,230 +69,86 @@ class Failures(list):
         return ok
 
 
-# ------------------------------------------------------------------------------------------------
-# Parameters, conditions, Fn::If
-# ------------------------------------------------------------------------------------------------
-def parameter_values(template, overrides):
-    """Every parameter's value as CloudFormation sees it (lists split), plus the pseudo ones."""
-    values = {}
-    for name, spec in (template.get("Parameters") or {}).items():
-        raw = overrides.get(name, REQUIRED.get(name, spec.get("Default")))
-        if raw is None:
-            raise SystemExit(f"check_transformed: no value for parameter {name}")
-        raw = str(raw)
-        kind = spec.get("Type", "String")
-        values[name] = raw.split(",") if (kind == "CommaDelimitedList" or kind.startswith("List<")) else raw
-    values.update(
-        {
-            "AWS::Region": REGION,
-            "AWS::AccountId": ACCOUNT,
-            "AWS::Partition": "aws",
-            "AWS::URLSuffix": "amazonaws.com",
-            "AWS::StackName": "wynacom-check",
-        }
-    )
-    return values
+def radar(template):
+    with contextlib.redirect_stdout(io.StringIO()):  # cloud-radar prints every template it loads
+        return Template(copy.deepcopy(template))
 
 
-def evaluate(node, params, conditions):
-    """Evaluates the intrinsic functions allowed in Conditions and Rules."""
-    if not isinstance(node, dict) or len(node) != 1:
-        return node
-    (fn, arg), = node.items()
-    if fn == "Ref":
-        return params.get(arg, node)
-    if fn == "Condition":
-        return conditions[arg]
-    if fn == "Fn::Equals":
-        a, b = (evaluate(x, params, conditions) for x in arg)
-        return a == b
-    if fn == "Fn::Not":
-        return not evaluate(arg[0], params, conditions)
-    if fn == "Fn::And":
-        return all(evaluate(x, params, conditions) for x in arg)
-    if fn == "Fn::Or":
-        return any(evaluate(x, params, conditions) for x in arg)
-    if fn == "Fn::Join":
-        sep, items = arg
-        items = evaluate(items, params, conditions)
-        return sep.join(str(evaluate(x, params, conditions)) for x in items)
-    if fn == "Fn::EachMemberEquals":
-        members, value = (evaluate(x, params, conditions) for x in arg)
-        return all(m == value for m in members)
-    if fn == "Fn::Contains":
-        members, value = (evaluate(x, params, conditions) for x in arg)
-        return value in members
-    raise SystemExit(f"check_transformed: cannot evaluate {fn}")
-
-
-def conditions_of(template, params):
-    raw = template.get("Conditions") or {}
-
-    class Lazy(dict):
-        def __missing__(self, name):
-            self[name] = bool(evaluate(raw[name], params, self))
-            return self[name]
-
-    lazy = Lazy()
-    for name in raw:
-        lazy[name]  # noqa: B018 (evaluates)
-    return dict(lazy)
-
-
-def resolve(node, params, conditions, fail, where):
-    """Resolves Fn::If, Ref to parameters (not to resources) and AWS::NoValue."""
+def drop_no_value(node):
     if isinstance(node, list):
-        out = [resolve(x, params, conditions, fail, where) for x in node]
-        return [x for x in out if x is not NO_VALUE]
+        return [drop_no_value(x) for x in node if x != NO_VALUE]
     if isinstance(node, dict):
-        if len(node) == 1:
-            (fn, arg), = node.items()
-            if fn == "Fn::If":
-                # CloudFormation refuses the stack on a malformed Fn::If.
-                if not fail.check(
-                    isinstance(arg, list) and len(arg) == 3,
-                    f"{where}: Fn::If with {len(arg)} arguments instead of 3: {json.dumps(arg)[:120]}",
-                ):
-                    return NO_VALUE
-                name, yes, no = arg
-                return resolve(yes if conditions[name] else no, params, conditions, fail, where)
-            if fn == "Ref" and arg == "AWS::NoValue":
-                return NO_VALUE
-            if fn == "Ref" and isinstance(arg, str) and arg in params:
-                return params[arg]
-        out = {k: resolve(v, params, conditions, fail, where) for k, v in node.items()}
-        return {k: v for k, v in out.items() if v is not NO_VALUE}
+        return {k: drop_no_value(v) for k, v in node.items() if v != NO_VALUE}
     return node
 
 
-# ------------------------------------------------------------------------------------------------
-# Transform
-# ------------------------------------------------------------------------------------------------
-def with_packaged_code(template):
-    """Local CodeUri as after `sam package` (an S3 URI), as `sam validate` does before translating."""
-    template = copy.deepcopy(template)
-    functions = [r.get("Properties") or {} for r in template.get("Resources", {}).values()
-                 if r.get("Type") == "AWS::Serverless::Function"]
-    functions.append(((template.get("Globals") or {}).get("Function")) or {})
-    for props in functions:
-        uri = props.get("CodeUri")
-        if isinstance(uri, str) and not uri.startswith("s3://"):
-            props["CodeUri"] = "s3://bucket/code.zip"
-    return template
+def render(sam, overrides):
+    """The stack CloudFormation would create for these parameters (refused values raise), with
+    the rendered Template (its Rules are still to evaluate)."""
+    params = {k: v for k, v in {**REQUIRED, **overrides}.items() if k in sam.get("Parameters", {})}
+    sam = copy.deepcopy(sam)
+    for res in sam["Resources"].values():  # the code as after `sam package`, as `sam validate` does
+        if res.get("Type") == "AWS::Serverless::Function":
+            res.setdefault("Properties", {})["CodeUri"] = "s3://bucket/code.zip"
+    session = boto3.session.Session(region_name=REGION, aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
+                                    aws_secret_access_key="not-a-real-secret")
+    cfn = Translator(managed_policy_map={}, sam_parser=Parser(), boto_session=session).translate(
+        sam_template=sam, parameter_values=params, get_managed_policy_map=dict)
+    stack = radar(json.loads(json.dumps(cfn)))
+    rendered = stack.render(params, region=REGION)
+    return drop_no_value(rendered["Resources"]), stack
 
 
-def transform(template, params):
-    session = boto3.session.Session(
-        region_name=REGION, aws_access_key_id="AKIAIOSFODNN7EXAMPLE", aws_secret_access_key="not-a-real-secret"
-    )
-    translator = Translator(managed_policy_map={}, sam_parser=Parser(), boto_session=session)
-    sam_params = {k: (",".join(v) if isinstance(v, list) else v) for k, v in params.items() if "::" not in k}
-    return translator.translate(
-        sam_template=with_packaged_code(template), parameter_values=sam_params, get_managed_policy_map=lambda: {}
-    )
+def refused_rules(stack):
+    """The Rules whose assertions fail, evaluated by cloud-radar's functions (plus the two only
+    Rules may use)."""
+    stack.allowed_functions = {**stack.allowed_functions,
+                               "Fn::EachMemberEquals": lambda _, a: all(m == a[1] for m in a[0]),
+                               "Fn::Contains": lambda _, a: a[1] in a[0]}
+    rules = stack.resolve_values(copy.deepcopy(stack.template.get("Rules") or {}))
+    return [name for name, rule in rules.items()
+            if rule.get("RuleCondition", True) and not all(a["Assert"] for a in rule["Assertions"])]
 
 
-def live_resources(cfn, params, fail):
-    conditions = conditions_of(cfn, params)
-    resources = {}
-    for name, res in cfn["Resources"].items():
-        cond = res.get("Condition")
-        if cond and not conditions[cond]:
-            continue
-        resources[name] = resolve(res, params, conditions, fail, name)
-    return resources, conditions
+def alias(fn):
+    """The logical id SAM gives the alias `live` of function `fn` (AutoPublishAlias)."""
+    return f"{fn}Aliaslive"
 
 
-def sub_string(node):
-    """The string of a Fn::Sub (its variables that Ref a resource written back as ${Resource})."""
-    if isinstance(node, dict) and "Fn::Sub" in node:
-        sub = node["Fn::Sub"]
-        if isinstance(sub, str):
-            return sub
-        text, variables = sub
-        for name, value in variables.items():
-            if isinstance(value, dict) and isinstance(value.get("Ref"), str):
-                text = text.replace("${" + name + "}", "${" + value["Ref"] + "}")
-        return text
-    return node if isinstance(node, str) else None
-
-
-def refers_to(node, logical_id):
-    """Ref X, Fn::GetAtt [X, Arn], or a Fn::Sub naming ${X} / ${X.Arn}."""
-    if isinstance(node, dict):
-        if node.get("Ref") == logical_id:
-            return True
-        getatt = node.get("Fn::GetAtt")
-        if getatt and (getatt[0] if isinstance(getatt, list) else getatt.split(".")[0]) == logical_id:
-            return True
-    s = sub_string(node)
-    return bool(s) and re.search(r"\$\{" + re.escape(logical_id) + r"(\.Arn)?\}", s) is not None
-
-
-# ------------------------------------------------------------------------------------------------
-# Assertions
-# ------------------------------------------------------------------------------------------------
-def check_rules(template, params, refused_expected, fail):
-    conditions = conditions_of(template, params)
-    refused = []
-    for name, rule in (template.get("Rules") or {}).items():
-        if "RuleCondition" in rule and not evaluate(rule["RuleCondition"], params, conditions):
-            continue
-        for assertion in rule.get("Assertions", []):
-            if not evaluate(assertion["Assert"], params, conditions):
-                refused.append(name)
-    if refused_expected:
-        fail.check(refused, "the Rules accept a deploy open to the whole internet")
-    else:
-        fail.check(not refused, f"the Rules refuse this deploy: {', '.join(refused)}")
-    return refused
-
-
-def check_routes(cfn, params, fail, table):
-    resources, _ = live_resources(cfn, params, fail)
+def check_routes(resources, params, fail, table):
     want_key = params.get("RequireApiKey") == "true"
-    cidrs = [c for c in params.get("AllowedSourceCidrs", [""]) if c]
-
-    apis = {n: r for n, r in resources.items() if r["Type"] == "AWS::ApiGateway::RestApi"}
-    if not fail.check(len(apis) == 1, f"expected one AWS::ApiGateway::RestApi, found {sorted(apis)}"):
-        return resources, None
-    (api_id, api), = apis.items()
-    props = api["Properties"]
+    cidrs = [c for c in params.get("AllowedSourceCidrs", "").split(",") if c]
+    apis = [n for n, r in resources.items() if r["Type"] == "AWS::ApiGateway::RestApi"]
+    if not fail.check(len(apis) == 1, f"expected one AWS::ApiGateway::RestApi, found {apis}"):
+        return None
+    api_id = apis[0]
+    props = resources[api_id]["Properties"]
     body = props.get("Body")
     if not fail.check(isinstance(body, dict), f"{api_id}: no inline Body (the routes cannot be checked)"):
-        return resources, api_id
+        return api_id
     fail.check(props.get("FailOnWarnings") is True, f"{api_id}: FailOnWarnings is not true")
 
     # Resource policy: exactly the CIDRs, exactly when asked.
     policy = body.get("x-amazon-apigateway-policy") or props.get("Policy")
     if cidrs:
-        denied = []
-        for st in (policy or {}).get("Statement", []):
-            if st.get("Effect") == "Deny":
-                ips = ((st.get("Condition") or {}).get("NotIpAddress") or {}).get("aws:SourceIp")
-                if ips is not None:
-                    denied.append(sorted(ips if isinstance(ips, list) else [ips]))
-        fail.check(
-            denied == [sorted(cidrs)],
-            f"{api_id}: no resource policy denying sources outside {cidrs} (found {denied})",
-        )
+        denied = [sorted(ips if isinstance(ips, list) else [ips])
+                  for st in (policy or {}).get("Statement", []) if st.get("Effect") == "Deny"
+                  for ips in [((st.get("Condition") or {}).get("NotIpAddress") or {}).get("aws:SourceIp")]
+                  if ips is not None]
+        fail.check(denied == [sorted(cidrs)], f"{api_id}: no resource policy denying sources outside {cidrs} (found {denied})")
     else:
         fail.check(policy is None, f"{api_id}: a resource policy although AllowedSourceCidrs is empty")
 
     if want_key:
-        scheme = (((body.get("components") or {}).get("securitySchemes") or {}).get("api_key")) or (
-            (body.get("securityDefinitions") or {}).get("api_key")
-        )
-        fail.check(
-            scheme is not None and scheme.get("in") == "header" and scheme.get("name") == "x-api-key",
-            f"{api_id}: no api_key security scheme (x-api-key header)",
-        )
+        schemes = (body.get("components") or {}).get("securitySchemes") or body.get("securityDefinitions") or {}
+        scheme = schemes.get("api_key") or {}
+        fail.check(scheme.get("in") == "header" and scheme.get("name") == "x-api-key",
+                   f"{api_id}: no api_key security scheme (x-api-key header)")
         fail.check(body.get("x-amazon-apigateway-api-key-source", "HEADER") == "HEADER", "api key source is not HEADER")
     fail.check("security" not in body, f"{api_id}: a top-level security requirement")
 
     paths = body.get("paths") or {}
     fail.check(set(paths) == set(ROUTES), f"{api_id}: paths {sorted(paths)} differ from {sorted(ROUTES)}")
-    rows = []
     for path, item in sorted(paths.items()):
         fn = ROUTES.get(path)
         for key, method in item.items():
@@ -323,44 +156,38 @@ def check_routes(cfn, params, fail, table):
                 continue
             where = f"{path} {key}"
             integ = method.get("x-amazon-apigateway-integration") or {}
-            target = None
-            uri = sub_string(integ.get("uri"))
-            m = re.search(r"lambda:path/2015-03-31/functions/\$\{(\w+)\.Arn\}/invocations$", uri or "")
-            if m:
-                target = m.group(1)
+            uri = str(integ.get("uri"))
+            m = re.search(r"lambda:path/2015-03-31/functions/([\w.]+)/invocations$", uri)
+            target = m and m.group(1)
             ok = fail.check(bool(integ), f"{where}: no x-amazon-apigateway-integration")
             ok = ok and fail.check(integ.get("type") == "aws_proxy", f"{where}: integration type is not aws_proxy")
             ok = ok and fail.check(integ.get("httpMethod") == "POST", f"{where}: integration httpMethod is not POST")
-            ok = ok and fail.check(target == fn, f"{where}: integration goes to {target or uri}, not {fn}")
+            # The function's alias (AutoPublishAlias), which CodeDeploy shifts between versions.
+            ok = ok and fail.check(target == alias(fn), f"{where}: integration goes to {target or uri}, not {alias(fn)}")
             if ok:
-                fail.check(
-                    resources.get(fn, {}).get("Type") == "AWS::Lambda::Function",
-                    f"{where}: {fn} is not a Lambda function of the stack",
-                )
+                a = resources.get(target, {})
+                fail.check(a.get("Type") == "AWS::Lambda::Alias" and a["Properties"].get("FunctionName") == fn
+                           and resources.get(fn, {}).get("Type") == "AWS::Lambda::Function",
+                           f"{where}: {target} is not an alias of the Lambda function {fn}")
+                fail.check(((a.get("UpdatePolicy") or {}).get("CodeDeployLambdaAliasUpdate") or {})
+                           .get("DeploymentGroupName") == f"{fn}DeploymentGroup",
+                           f"{where}: {target} is not updated through CodeDeploy ({fn}DeploymentGroup)")
             security = method.get("security") or []
-            if want_key:
-                fail.check(security == [{"api_key": []}], f"{where}: no api_key requirement (RequireApiKey=true)")
-            else:
-                fail.check(security == [], f"{where}: security {security} although RequireApiKey=false")
-            rows.append((path, key, target or "-", "api_key" if security else "none", ",".join(cidrs) or "none"))
+            fail.check(security == ([{"api_key": []}] if want_key else []), f"{where}: security {security} although "
+                       f"RequireApiKey={str(want_key).lower()}")
+            if table is not None:
+                table.append((path, key, target or "-", "api_key" if security else "none", ",".join(cidrs) or "none"))
 
-    # API Gateway may invoke each function, from this API.
+    # API Gateway may invoke each function, from this API, on its path.
     perms = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::Permission"]
     for path, fn in ROUTES.items():
-        ok = [
-            p
-            for p in perms
-            if p.get("Principal") == "apigateway.amazonaws.com"
-            and p.get("Action") == "lambda:InvokeFunction"
-            and refers_to(p.get("FunctionName"), fn)
-            and refers_to(p.get("SourceArn"), api_id)
-            and (sub_string(p.get("SourceArn")) or "").endswith((path, "/*"))
-        ]
-        fail.check(ok, f"{fn}: no permission for API Gateway ({api_id}) to invoke it on {path}")
-
-    if table is not None:
-        table.extend(rows)
-    return resources, api_id
+        fail.check(any(p.get("Principal") == "apigateway.amazonaws.com"
+                       and p.get("Action") == "lambda:InvokeFunction"
+                       and p.get("FunctionName") == alias(fn)
+                       and f":{api_id}/" in str(p.get("SourceArn"))
+                       and str(p.get("SourceArn")).endswith((path, "/*")) for p in perms),
+                   f"{fn}: no permission for API Gateway ({api_id}) to invoke its alias on {path}")
+    return api_id
 
 
 def check_extras(resources, api_id, params, fail):
@@ -368,118 +195,107 @@ def check_extras(resources, api_id, params, fail):
     api = resources[api_id]["Properties"]
     want_key = params.get("RequireApiKey") == "true"
     has_domain = params.get("DomainName", "") != ""
-    has_logs = params.get("EnableAccessLogs") == "true"
     body = api.get("Body") or {}
-
     # Swagger 2 has the extension at the top level, OpenAPI 3 under servers[].
-    configs = [body.get("x-amazon-apigateway-endpoint-configuration") or {}] + [
-        server.get("x-amazon-apigateway-endpoint-configuration") or {} for server in body.get("servers") or []
-    ]
+    configs = [body] + (body.get("servers") or [])
     disabled = api.get("DisableExecuteApiEndpoint", False) or any(
-        c.get("disableExecuteApiEndpoint", False) is True for c in configs
-    )
+        (c.get("x-amazon-apigateway-endpoint-configuration") or {}).get("disableExecuteApiEndpoint") is True
+        for c in configs)
     fail.check(disabled is has_domain, f"{api_id}: DisableExecuteApiEndpoint is {disabled}, custom domain {has_domain}")
 
-    types = {}
-    for name, r in resources.items():
-        types.setdefault(r["Type"], []).append(name)
+    types = {t: [n for n, r in resources.items() if r["Type"] == t] for t in {r["Type"] for r in resources.values()}}
     for t in ("AWS::ApiGateway::ApiKey", "AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::UsagePlanKey"):
         fail.check(bool(types.get(t)) is want_key, f"{t} present: {bool(types.get(t))}, RequireApiKey {want_key}")
 
-    stages = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::ApiGateway::Stage"]
+    stages = [resources[n]["Properties"] for n in types.get("AWS::ApiGateway::Stage", [])]
     if fail.check(len(stages) == 1, f"expected one stage, found {len(stages)}"):
         setting = stages[0].get("AccessLogSetting")
-        if has_logs:
-            if fail.check(bool(setting), "no access log on the stage (EnableAccessLogs=true)"):
-                dest = setting.get("DestinationArn")
-                group = dest.get("Fn::GetAtt", [None])[0] if isinstance(dest, dict) else None
-                fail.check(
-                    resources.get(group, {}).get("Type") == "AWS::Logs::LogGroup"
-                    and "RetentionInDays" in resources[group]["Properties"],
-                    "the access log does not go to a log group of the stack with a retention",
-                )
-                try:
-                    sample = re.sub(r"\$context\.[A-Za-z.]+", "1", setting.get("Format", ""))
-                    fields = set(json.loads(sample))
-                except ValueError:
-                    fields = set()
-                fail.check(ACCESS_LOG_FIELDS <= fields, f"access log format lacks {sorted(ACCESS_LOG_FIELDS - fields)}")
-        else:
+        if params.get("EnableAccessLogs") != "true":
             fail.check(not setting, "an access log on the stage although EnableAccessLogs=false")
+        elif fail.check(bool(setting), "no access log on the stage (EnableAccessLogs=true)"):
+            group = resources.get(str(setting.get("DestinationArn")).removesuffix(".Arn"), {})
+            fail.check(group.get("Type") == "AWS::Logs::LogGroup" and "RetentionInDays" in group["Properties"],
+                       "the access log does not go to a log group of the stack with a retention")
+            try:
+                fields = set(json.loads(re.sub(r"\$context\.[A-Za-z.]+", "1", setting.get("Format", ""))))
+            except ValueError:
+                fields = set()
+            fail.check(ACCESS_LOG_FIELDS <= fields, f"access log format lacks {sorted(ACCESS_LOG_FIELDS - fields)}")
 
-    lab = ("SamplingTimestampFunction", "GlucoseFunction")
+    # Every endpoint's new version takes traffic through CodeDeploy as DeploymentType says, and
+    # the deployment alarms roll it back.
+    config = "CodeDeployDefault.Lambda" + params.get("DeploymentType", "Canary10Percent10Minutes")
+    for fn in ROUTES.values():
+        group = resources.get(f"{fn}DeploymentGroup", {})
+        if not fail.check(group.get("Type") == "AWS::CodeDeploy::DeploymentGroup", f"{fn}: no deployment group"):
+            continue
+        props = group["Properties"]
+        alarms = sorted(a.get("Name") for a in (props.get("AlarmConfiguration") or {}).get("Alarms", []))
+        fail.check(alarms == sorted(DEPLOY_ALARMS) and props["AlarmConfiguration"].get("Enabled") is True,
+                   f"{fn}DeploymentGroup: alarms {alarms}, not {sorted(DEPLOY_ALARMS)}")
+        fail.check("DEPLOYMENT_STOP_ON_ALARM" in (props.get("AutoRollbackConfiguration") or {}).get("Events", []),
+                   f"{fn}DeploymentGroup: no rollback when an alarm fires")
+        fail.check(props.get("DeploymentConfigName") == config,
+                   f"{fn}DeploymentGroup: {props.get('DeploymentConfigName')}, not {config}")
+    for name in DEPLOY_ALARMS:
+        fail.check(resources.get(name, {}).get("Type") == "AWS::CloudWatch::Alarm", f"no alarm {name} in the stack")
+
+    # The endpoints that open MySQL connections (they read the database secret) are bounded.
+    lab = [fn for fn in ROUTES.values() if "DATABASE_SECRET_ARN" in
+           ((resources.get(fn, {}).get("Properties", {}).get("Environment") or {}).get("Variables") or {})]
+    fail.check(lab, "no endpoint's function reads DATABASE_SECRET_ARN")
     for fn in lab:
-        rc = resources.get(fn, {}).get("Properties", {}).get("ReservedConcurrentExecutions")
-        fail.check(rc is not None, f"{fn}: no ReservedConcurrentExecutions")
+        fail.check("ReservedConcurrentExecutions" in resources[fn]["Properties"], f"{fn}: no ReservedConcurrentExecutions")
 
 
-def allowed(spec, value):
-    """Whether CloudFormation accepts this value for the parameter (AllowedValues, AllowedPattern)."""
-    if "AllowedValues" in spec and value not in [str(v) for v in spec["AllowedValues"]]:
-        return False
-    pattern = spec.get("AllowedPattern")
-    return pattern is None or re.fullmatch(pattern, value) is not None
+def report(name, fail):
+    print(f"check_transformed: [{name}] {'ok' if not fail else 'FAILED'}")
+    for line in fail:
+        print(f"  - {line}")
+    return bool(fail)
 
 
-def check_parameters(template, fail):
-    """The parameter sets are valid, and the values a deploy must not take are refused."""
-    spec = template.get("Parameters") or {}
-    for name, overrides, _ in PARAMETER_SETS:
-        for key, value in {**REQUIRED, **overrides}.items():
-            fail.check(key in spec and allowed(spec[key], value), f"[{name}] {key}={value} is not accepted")
-    refused = [
-        ("DatabaseSecretArn", f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:wynacom/cpone"),  # partial ARN
-        ("DatabaseSecretArn", "wynacom/cpone"),
-        ("DatabaseTls", "off"),
-    ]
-    for key, value in refused:
-        fail.check(not allowed(spec.get(key, {}), value), f"{key}={value} is accepted")
-
-
-# ------------------------------------------------------------------------------------------------
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("template")
-    ap.add_argument("--routes-only", action="store_true")
-    ap.add_argument("--table", action="store_true")
+    ap.add_argument("--routes-only", action="store_true", help="the routing only")
+    ap.add_argument("--table", action="store_true", help="print the route table of each parameter set")
     args = ap.parse_args()
-    logging.basicConfig(level=logging.ERROR)
-
+    logging.disable(logging.WARNING)  # the translator's notes on its own feature toggles
     with open(args.template, encoding="utf-8") as f:
-        template = yaml_parse(f.read())
+        sam = yaml_parse(f.read())
 
     failed = 0
-    if not args.routes_only:
+    if not args.routes_only:  # the values of every set are checked by render() below
         fail = Failures()
-        check_parameters(template, fail)
-        print(f"check_transformed: [parameter values] {'ok' if not fail else 'FAILED'}")
-        for line in fail:
-            print(f"  - {line}")
-        failed += bool(fail)
+        for key, value in REFUSED:
+            try:
+                radar(sam).set_parameters({**REQUIRED, key: value})
+                fail.append(f"{key}={value} is accepted")
+            except ValueError:
+                pass
+        failed += report("parameter values", fail)
     for name, overrides, refused_expected in PARAMETER_SETS:
-        params = parameter_values(template, overrides)
-        fail = Failures()
-        table = [] if args.table else None
-        if not args.routes_only:
-            check_rules(template, params, refused_expected, fail)
+        params, fail, table = {**REQUIRED, **overrides}, Failures(), [] if args.table else None
         try:
-            cfn = transform(template, params)
-        except Exception as e:  # the translator's own refusal is a failure of this set
-            fail.append(f"SAM transform failed: {e}")
-            cfn = None
-        if cfn is not None:
-            resources, api_id = check_routes(cfn, params, fail, table)
+            resources, stack = render(sam, overrides)
+        except Exception as e:  # the translator's or CloudFormation's refusal fails this set
+            fail.append(f"refused: {e}")
+        else:
+            if not args.routes_only:
+                missing = sorted(set(params) - set(sam.get("Parameters") or {}))
+                fail.check(not missing, f"the template has no parameter {', '.join(missing)}")
+                refused = refused_rules(stack)
+                fail.check(bool(refused) == refused_expected, "the Rules accept a deploy open to the whole internet"
+                           if refused_expected else f"the Rules refuse this deploy: {', '.join(refused)}")
+            api_id = check_routes(resources, params, fail, table)
             if api_id and not args.routes_only:
                 check_extras(resources, api_id, params, fail)
-        status = "ok" if not fail else "FAILED"
-        print(f"check_transformed: [{name}] {status}")
-        for line in fail:
-            print(f"  - {line}")
-        failed += bool(fail)
+        failed += report(name, fail)
         if table:
-            print(f"  {'path':<20} {'method':<32} {'function':<26} {'security':<9} policy (allowed sources)")
+            print(f"  {'path':<20} {'method':<32} {'target (alias)':<36} {'security':<9} policy (allowed sources)")
             for row in table:
-                print(f"  {row[0]:<20} {row[1]:<32} {row[2]:<26} {row[3]:<9} {row[4]}")
+                print("  {:<20} {:<32} {:<36} {:<9} {}".format(*row))
     total = len(PARAMETER_SETS) + (0 if args.routes_only else 1)
     print(f"check_transformed: {total - failed} of {total} checks pass on {args.template}")
     return 1 if failed else 0

@@ -31,6 +31,8 @@
 --   R2606110009  lab number registered twice: header 9 cancelled (inactive, with a tube and a
 --                glucose entry that must NOT show), header 10 active; its room's m_location
 --                row is inactive, so location_name is NULL.
+--   R2606110010  legacy rows with zero dates (0000-00-00, a zero month or day): "not done",
+--                null in the answers, like NULL (section "Legacy rows" at the end).
 --   (not a lab number here, e.g. R2606119999: "not found".)
 --
 -- Users: 123, 125, 126, 150 phlebotomists/nurses at sampling, 124 lab reception,
@@ -308,3 +310,50 @@ VALUES
   (6,  4, 252, '110', '2026-06-11 09:12:30', 126),  -- R2606110004 Glukosa Sewaktu: not ordered, no LIS mapping
   (7,  7, 250, '90',  '2026-06-11 10:41:00', 123),  -- R2606110007 (cancelled header): must not show
   (8,  9, 250, '88',  '2026-06-11 11:06:00', 123);  -- R2606110009 header 9 (cancelled): must not show
+
+-- ---------------------------------------------------------------------------------------------
+-- Legacy rows: R2606110010, written years ago by the PHP application under a lax sql_mode that
+-- accepted zero dates ('0000-00-00', and dates with a zero month or day), as old CPONE rows
+-- hold them. MySQL 8's default sql_mode (NO_ZERO_DATE, NO_ZERO_IN_DATE, strict) refuses to
+-- insert them but reads them; so does this file, which inserts them under an empty sql_mode
+-- for this session only. A zero date means "not done", exactly like NULL (rule in
+-- shared/src/lab/sampling_timestamp.sql); the answers are in db/expected.md.
+-- ---------------------------------------------------------------------------------------------
+SET @wynacom_sql_mode = @@SESSION.sql_mode;
+SET SESSION sql_mode = '';
+
+INSERT INTO t_orderheader (T_OrderHeaderID, T_OrderHeaderLabNumber, T_OrderHeaderDate, T_OrderHeaderIsActive)
+VALUES (11, 'R2606110010', '2026-06-11 11:30:00', 'Y');
+
+-- Ureum (serum), GDP (NaF), Thorax PA, EKG
+INSERT INTO t_orderdetail (T_OrderDetailID, T_OrderDetailT_OrderHeaderID, T_OrderDetailT_TestID, T_OrderDetailIsActive)
+VALUES (39, 11, 1, 'Y'), (40, 11, 5, 'Y'), (41, 11, 50, 'Y'), (42, 11, 52, 'Y');
+
+INSERT INTO t_ordersample
+  (T_OrderSampleID, T_OrderSampleT_OrderHeaderID, T_OrderSampleT_SampleTypeID,
+   T_OrderSampleSampling, T_OrderSampleSamplingDate, T_OrderSampleSamplingTime, T_OrderSampleSamplingUserID,
+   T_OrderSampleReceive, T_OrderSampleReceiveDate, T_OrderSampleReceiveTime, T_OrderSampleReceiveUserID,
+   T_OrderSampleIsActive)
+VALUES
+  -- serum: neither step done, both dates zero (time zero too)
+  (18, 11, 1, 'N', '0000-00-00', '00:00:00', 0,   'N', '0000-00-00', '00:00:00', 0,    'Y'),
+  -- NaF: checked in (at midnight: a real time), received date with a zero day
+  (19, 11, 3, 'Y', '2026-06-11', '00:00:00', 126, 'N', '2026-06-00', '11:40:00', NULL, 'Y');
+
+INSERT INTO t_samplingso
+  (T_SamplingSoID, T_SamplingSoT_OrderHeaderID, T_SamplingSoT_TestID, T_SamplingSoT_SampleStationID,
+   T_SamplingSoFlag, T_SamplingSoProcessDate, T_SamplingSoProcessTime, T_SamplingSoProcessUserID,
+   T_SamplingSoDoneDate, T_SamplingSoDoneTime, T_SamplingSoDoneUserID, T_SamplingSoIsActive)
+VALUES
+  -- Thorax PA in process: done date zero
+  (7, 11, 50, 4, 'P', '2026-06-11', '11:45:00', 131, '0000-00-00', '00:00:00', NULL, 'Y'),
+  -- EKG not started: process date with a zero month, done date zero
+  (8, 11, 52, 5, 'N', '2026-00-11', '00:00:00', NULL, '0000-00-00', NULL,       NULL, 'Y');
+
+-- GDP typed in; its creation stamp is a zero datetime (not read by the statements).
+INSERT INTO order_glucose
+  (OrderGlucoseID, OrderGlucoseT_OrderHeaderID, OrderGlucoseNat_TestID, OrderGlucoseResult,
+   OrderGlucoseCreated, OrderGlucoseCreatedUserID)
+VALUES (9, 11, 250, '101', '0000-00-00 00:00:00', 126);
+
+SET SESSION sql_mode = @wynacom_sql_mode;

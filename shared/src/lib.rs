@@ -6,6 +6,9 @@
 //! - [`endpoints`] reads the request ([`http`]), checks the token ([`token`]) and queries the
 //!   lab database ([`lab`]);
 //! - every failure is an [`error::ApiError`], mapped to its status and message in one place.
+//!
+//! [`preflight`] is not an endpoint: the checks an operator runs against CPONE's database and
+//! the token table before the functions serve (`functions/src/bin/preflight.rs`).
 
 pub mod backend;
 pub mod clock;
@@ -14,6 +17,7 @@ pub mod endpoints;
 pub mod error;
 pub mod http;
 pub mod lab;
+pub mod preflight;
 pub mod startup;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;

@@ -80,18 +80,28 @@ pub fn endpoint_override(env: &impl Env, service_variable: &str) -> Option<Strin
 
 /// The DynamoDB client of the token table.
 pub fn dynamodb(aws: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
+    dynamodb_with(aws, &ProcessEnv)
+}
+
+/// [`dynamodb`], its endpoint override read from `env`.
+pub fn dynamodb_with(aws: &aws_config::SdkConfig, env: &impl Env) -> aws_sdk_dynamodb::Client {
     let mut config = aws_sdk_dynamodb::config::Builder::from(aws);
-    config.set_endpoint_url(endpoint_override(&ProcessEnv, "AWS_ENDPOINT_URL_DYNAMODB"));
+    config.set_endpoint_url(endpoint_override(env, "AWS_ENDPOINT_URL_DYNAMODB"));
     aws_sdk_dynamodb::Client::from_conf(config.build())
 }
 
 /// The Secrets Manager client of the database secret.
 pub fn secrets_manager(aws: &aws_config::SdkConfig) -> aws_sdk_secretsmanager::Client {
+    secrets_manager_with(aws, &ProcessEnv)
+}
+
+/// [`secrets_manager`], its endpoint override read from `env`.
+pub fn secrets_manager_with(
+    aws: &aws_config::SdkConfig,
+    env: &impl Env,
+) -> aws_sdk_secretsmanager::Client {
     let mut config = aws_sdk_secretsmanager::config::Builder::from(aws);
-    config.set_endpoint_url(endpoint_override(
-        &ProcessEnv,
-        "AWS_ENDPOINT_URL_SECRETS_MANAGER",
-    ));
+    config.set_endpoint_url(endpoint_override(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER"));
     aws_sdk_secretsmanager::Client::from_conf(config.build())
 }
 

@@ -276,8 +276,9 @@ const CONNECTION_GONE: [u16; 4] = [
 ];
 
 /// Server errors that mean "busy or slow, try later".
-const BUSY: [u16; 5] = [
+const BUSY: [u16; 6] = [
     1040, // ER_CON_COUNT_ERROR: too many connections
+    1226, // ER_USER_LIMIT_REACHED: the account's MAX_USER_CONNECTIONS
     1205, // ER_LOCK_WAIT_TIMEOUT
     1317, // ER_QUERY_INTERRUPTED
     1969, // ER_STATEMENT_TIMEOUT (MariaDB max_statement_time)

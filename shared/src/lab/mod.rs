@@ -5,11 +5,13 @@
 //!   beside it, rules in their comments and in docs/contract.md) and how their rows are read;
 //! - [`database`]: the connection pool, TLS, timeouts, the stale-connection retry and the
 //!   credential refresh after a rotation; [`secret`]: the credentials from Secrets Manager;
-//! - [`order_number`]: the lab number parameter and its aliases.
+//! - [`order_number`]: the lab number parameter and its aliases;
+//! - [`schema`]: every table and column the statements read, and the indexes they need.
 
 pub mod database;
 pub mod mysql;
 pub mod order_number;
+pub mod schema;
 pub mod secret;
 pub mod source;
 

@@ -29,8 +29,12 @@
 --     station, or two active nat_testmap rows for one national test), which would otherwise
 --     duplicate the row (MIN then picks the alphabetically first value); with clean data
 --     every group has exactly one value per column;
---   * a step's datetime is DATE + TIME (NULL time taken as 00:00:00), NULL when the date is
---     NULL, formatted YYYY-MM-DD HH:MM:SS, without any time-zone conversion;
+--   * a step's datetime is DATE + TIME (NULL time taken as 00:00:00), formatted
+--     YYYY-MM-DD HH:MM:SS, without any time-zone conversion; NULL when the date is NULL or a
+--     zero date: '0000-00-00' or any date with a zero year, month or day, which legacy rows
+--     written under a lax sql_mode hold for "not done". The rule is explicit (the CASE on
+--     YEAR/MONTH/DAYOFMONTH > 0 below), so the answer is null on MySQL 8 and MariaDB alike,
+--     under any sql_mode, rather than whatever each engine's TIMESTAMP() makes of a zero date;
 --   * user ids are cast to decimal strings (NULL stays NULL).
 -- Portable SQL for MySQL 8 (production) and MariaDB 10.11: no LATERAL, no engine-specific
 -- syntax; every selected column is a GROUP BY column or an aggregate (ONLY_FULL_GROUP_BY).
@@ -91,12 +95,18 @@ FROM (
     MIN(LEFT(t.T_TestSasCode, 8))     AS cpone_test_code,
     MIN(t.T_TestName)                 AS cpone_test_name,
     MIN(ntm.Nat_TestMapCode)          AS lis_test_code,
-    DATE_FORMAT(MIN(TIMESTAMP(so.T_SamplingSoProcessDate,
-                              COALESCE(so.T_SamplingSoProcessTime, '00:00:00'))),
+    DATE_FORMAT(MIN(CASE WHEN YEAR(so.T_SamplingSoProcessDate) > 0
+                          AND MONTH(so.T_SamplingSoProcessDate) > 0
+                          AND DAYOFMONTH(so.T_SamplingSoProcessDate) > 0
+                     THEN TIMESTAMP(so.T_SamplingSoProcessDate,
+                                    COALESCE(so.T_SamplingSoProcessTime, '00:00:00')) END),
                 '%Y-%m-%d %H:%i:%s')  AS sampling_check_in_datetime,
     MIN(CAST(so.T_SamplingSoProcessUserID AS CHAR)) AS sampling_check_in_userid,
-    DATE_FORMAT(MAX(TIMESTAMP(so.T_SamplingSoDoneDate,
-                              COALESCE(so.T_SamplingSoDoneTime, '00:00:00'))),
+    DATE_FORMAT(MAX(CASE WHEN YEAR(so.T_SamplingSoDoneDate) > 0
+                          AND MONTH(so.T_SamplingSoDoneDate) > 0
+                          AND DAYOFMONTH(so.T_SamplingSoDoneDate) > 0
+                     THEN TIMESTAMP(so.T_SamplingSoDoneDate,
+                                    COALESCE(so.T_SamplingSoDoneTime, '00:00:00')) END),
                 '%Y-%m-%d %H:%i:%s')  AS sampling_check_out_datetime,
     MIN(CAST(so.T_SamplingSoDoneUserID AS CHAR))    AS sampling_check_out_userid,
     so.T_SamplingSoID                 AS sort_source_id,
@@ -150,12 +160,18 @@ FROM (
     MIN(LEFT(rt.T_TestSasCode, 8))    AS cpone_test_code,
     MIN(rt.T_TestName)                AS cpone_test_name,
     MIN(ntm.Nat_TestMapCode)          AS lis_test_code,
-    DATE_FORMAT(MIN(TIMESTAMP(os.T_OrderSampleSamplingDate,
-                              COALESCE(os.T_OrderSampleSamplingTime, '00:00:00'))),
+    DATE_FORMAT(MIN(CASE WHEN YEAR(os.T_OrderSampleSamplingDate) > 0
+                          AND MONTH(os.T_OrderSampleSamplingDate) > 0
+                          AND DAYOFMONTH(os.T_OrderSampleSamplingDate) > 0
+                     THEN TIMESTAMP(os.T_OrderSampleSamplingDate,
+                                    COALESCE(os.T_OrderSampleSamplingTime, '00:00:00')) END),
                 '%Y-%m-%d %H:%i:%s')  AS sampling_check_in_datetime,
     MIN(CAST(os.T_OrderSampleSamplingUserID AS CHAR)) AS sampling_check_in_userid,
-    DATE_FORMAT(MAX(TIMESTAMP(os.T_OrderSampleReceiveDate,
-                              COALESCE(os.T_OrderSampleReceiveTime, '00:00:00'))),
+    DATE_FORMAT(MAX(CASE WHEN YEAR(os.T_OrderSampleReceiveDate) > 0
+                          AND MONTH(os.T_OrderSampleReceiveDate) > 0
+                          AND DAYOFMONTH(os.T_OrderSampleReceiveDate) > 0
+                     THEN TIMESTAMP(os.T_OrderSampleReceiveDate,
+                                    COALESCE(os.T_OrderSampleReceiveTime, '00:00:00')) END),
                 '%Y-%m-%d %H:%i:%s')  AS sampling_check_out_datetime,
     MIN(CAST(os.T_OrderSampleReceiveUserID AS CHAR))  AS sampling_check_out_userid,
     os.T_OrderSampleID                AS sort_source_id,

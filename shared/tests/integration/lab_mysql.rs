@@ -2,7 +2,7 @@
 //! made from db/schema.sql and db/demo.sql. The expected rows of every demo order are in
 //! db/expected.json (explained order by order in db/expected.md).
 
-use crate::app::TestDb;
+use crate::app::{Data, DbUser, MYSQL_8_SQL_MODE, TestApp};
 use mysql_async::prelude::Queryable;
 use serde_json::{Value, json};
 use std::{sync::Arc, time::Instant};
@@ -34,8 +34,71 @@ async fn tokens() -> (Tokens<MemoryStore>, String) {
 
 #[tokio::test]
 async fn every_demo_order_gives_exactly_the_expected_rows() {
-    let db = TestDb::new(true).await;
-    let lab = db.database();
+    let app = TestApp::with_database(Data::Demo).await;
+    expected_rows(&app.db().database()).await;
+}
+
+/// The same rows under MySQL 8.0's default sql_mode (strict, no zero dates), the legacy rows
+/// with zero dates included: the SQL's own rule makes them null, not the engine.
+#[tokio::test]
+async fn every_demo_order_gives_the_same_rows_under_mysql_8s_sql_mode() {
+    let app = TestApp::with_database(Data::Demo).await;
+    let lab = app.db().database_under(MYSQL_8_SQL_MODE);
+    let mut conn = lab.pool().get_conn().await.unwrap();
+    let mode: String = conn
+        .query_first("SELECT @@SESSION.sql_mode")
+        .await
+        .unwrap()
+        .unwrap();
+    drop(conn);
+    assert!(
+        mode.contains("NO_ZERO_DATE") && mode.contains("STRICT_TRANS_TABLES"),
+        "{mode}"
+    );
+    expected_rows(&lab).await;
+}
+
+/// Zero dates ('0000-00-00', a zero month or day) are "not done": null, like NULL.
+#[tokio::test]
+async fn legacy_zero_dates_answer_null_under_both_sql_modes() {
+    let want = expected();
+    let rows = want["R2606110010"]["sampling_timestamp"]
+        .as_array()
+        .unwrap();
+    let nulls = rows
+        .iter()
+        .flat_map(|r| ["sampling_check_in_datetime", "sampling_check_out_datetime"].map(|k| &r[k]))
+        .filter(|v| v.is_null())
+        .count();
+    assert_eq!(
+        nulls, 6,
+        "db/expected.md, R2606110010: every zero date is null"
+    );
+    let app = TestApp::with_database(Data::Demo).await;
+    let mut conn = app.db().admin_conn().await;
+    let zero: u64 = conn
+        .query_first(
+            "SELECT COUNT(*) FROM t_ordersample JOIN t_orderheader ON T_OrderHeaderID = \
+             T_OrderSampleT_OrderHeaderID WHERE T_OrderHeaderLabNumber = 'R2606110010' \
+             AND (MONTH(T_OrderSampleSamplingDate) = 0 OR DAYOFMONTH(T_OrderSampleReceiveDate) = 0)",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(zero, 2, "the demo's legacy tubes hold zero dates");
+    for lab in [
+        app.db().database(),
+        app.db().database_under(MYSQL_8_SQL_MODE),
+    ] {
+        let got = lab.sampling("R2606110010").await.unwrap();
+        assert_eq!(
+            serde_json::to_value(&got).unwrap(),
+            Value::Array(rows.clone())
+        );
+    }
+}
+
+async fn expected_rows(lab: &Database) {
     for (lab_number, want) in expected() {
         let sampling = lab.sampling(&lab_number).await.unwrap();
         assert_eq!(
@@ -50,7 +113,6 @@ async fn every_demo_order_gives_exactly_the_expected_rows() {
             "glucose {lab_number}"
         );
     }
-    db.drop_database().await;
 }
 
 #[tokio::test]
@@ -73,7 +135,8 @@ async fn the_demo_covers_found_empty_and_not_found() {
 
 #[tokio::test]
 async fn the_endpoints_answer_from_the_database_in_every_body_form() {
-    let db = TestDb::new(true).await;
+    let app = TestApp::with_database(Data::Demo).await;
+    let db = app.db();
     let lab = db.database();
     let (tokens, token) = tokens().await;
     let want = expected();
@@ -156,12 +219,12 @@ async fn the_endpoints_answer_from_the_database_in_every_body_form() {
         assert_eq!(resp.status(), status, "{name}");
         assert_eq!(body_json(&resp)["message"], message, "{name}");
     }
-    db.drop_database().await;
 }
 
 #[tokio::test]
 async fn injection_looking_input_is_just_an_unknown_lab_number() {
-    let db = TestDb::new(true).await;
+    let app = TestApp::with_database(Data::Demo).await;
+    let db = app.db();
     let lab = db.database();
     for input in [
         "R2606110001' OR '1'='1",
@@ -181,8 +244,6 @@ async fn injection_looking_input_is_just_an_unknown_lab_number() {
         .await
         .unwrap();
     assert!(count.unwrap() >= 9);
-    drop(conn);
-    db.drop_database().await;
 }
 
 /// Order-sized tables: their rows grow with the number of orders.
@@ -234,7 +295,8 @@ async fn add_filler(conn: &mut mysql_async::Conn, orders: u32) {
 
 #[tokio::test]
 async fn explain_shows_index_lookups_on_the_order_for_every_order_sized_table() {
-    let db = TestDb::new(true).await;
+    let app = TestApp::with_database(Data::Demo).await;
+    let db = app.db();
     let mut conn = db.admin_conn().await;
     add_filler(&mut conn, 5000).await;
     for (name, sql) in [
@@ -286,13 +348,12 @@ async fn explain_shows_index_lookups_on_the_order_for_every_order_sized_table() 
             assert!(seen.contains(table), "{name}: {table} not in plan {seen:?}");
         }
     }
-    drop(conn);
-    db.drop_database().await;
 }
 
 #[tokio::test]
 async fn a_killed_pooled_connection_is_retried_on_a_fresh_one() {
-    let db = TestDb::new(true).await;
+    let app = TestApp::with_database(Data::Demo).await;
+    let db = app.db();
     let lab = db.database();
     assert!(lab.sampling("R2606110001").await.unwrap().is_some());
     // The pool now holds one idle connection: find its id and kill it server-side.
@@ -314,7 +375,6 @@ async fn a_killed_pooled_connection_is_retried_on_a_fresh_one() {
             .expect("the request after a KILL succeeds");
         assert_eq!(rows.map(|r| r.len()), Some(1));
     }
-    db.drop_database().await;
 }
 
 #[tokio::test]
@@ -336,7 +396,8 @@ async fn an_unreachable_database_is_503_within_seconds() {
 
 #[tokio::test]
 async fn a_query_slower_than_the_timeout_is_503_not_a_hang() {
-    let db = TestDb::new(false).await;
+    let app = TestApp::with_database(Data::SchemaOnly).await;
+    let db = app.db();
     let lab = db.database();
     let started = Instant::now();
     let err = lab
@@ -347,14 +408,14 @@ async fn a_query_slower_than_the_timeout_is_503_not_a_hang() {
     assert!(
         started.elapsed() < wynacom::lab::database::DEADLINE + std::time::Duration::from_secs(1)
     );
-    db.drop_database().await;
 }
 
 #[tokio::test]
 async fn tls_modes_never_fall_back_to_plain_text() {
     // The machine's MariaDB has no TLS: with TLS required the connection must fail (503),
     // not silently continue unencrypted.
-    let db = TestDb::new(true).await;
+    let app = TestApp::with_database(Data::Demo).await;
+    let db = app.db();
     let any_ca = wynacom::lab::database::RDS_CA_BUNDLE.into();
     for tls in [
         wynacom::config::TlsMode::Rds,
@@ -371,5 +432,32 @@ async fn tls_modes_never_fall_back_to_plain_text() {
             "{tls:?}: {err:?}"
         );
     }
-    db.drop_database().await;
+}
+
+/// The account's connection limit reached (MAX_USER_CONNECTIONS, as the DBA sets it): 503 and
+/// "try again", not a 500.
+#[tokio::test]
+async fn the_accounts_connection_limit_is_unavailable_not_failed() {
+    let app = TestApp::with_database(Data::Demo).await;
+    let user = DbUser::create(
+        app.db(),
+        "0ne-conn-pw",
+        &["SELECT ON {db}.*"],
+        "WITH MAX_USER_CONNECTIONS 1",
+    )
+    .await;
+    // TCP only: on loopback mysql_async would move a connection to the Unix socket, which is
+    // another account ('user'@'localhost') with a limit of its own.
+    let url = format!("{}?prefer_socket=false", user.url());
+    let mut holder = mysql_async::Conn::from_url(&url).await.unwrap();
+    let lab = Database::new(
+        mysql_async::OptsBuilder::from_opts(mysql_async::Opts::from_url(&url).unwrap()),
+        wynacom::config::TlsMode::Off,
+    );
+    match lab.sampling("R2606110001").await {
+        Err(BackendError::Unavailable(cause)) => assert!(cause.contains("1226"), "{cause}"),
+        other => panic!("expected unavailable, got {other:?}"),
+    }
+    holder.ping().await.unwrap();
+    drop(holder);
 }
