@@ -39,7 +39,7 @@ REQUIRED = {
 CIDRS = "203.0.113.10/32,198.51.100.0/24"
 HARDENED = {"RequireApiKey": "true", "AllowedSourceCidrs": CIDRS, "DomainName": "api.example.com",
             "CertificateArn": f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/00000000-0000-0000-0000-000000000000",
-            "EnableAccessLogs": "true"}
+            "EnableAccessLogs": "true", "EnableWaf": "true", "WafRateLimit": "1000"}
 # (name, overrides, refused by the Rules?)
 PARAMETER_SETS = [
     ("defaults (refused by the Rules)", {}, True),
@@ -47,15 +47,26 @@ PARAMETER_SETS = [
     ("api key", {"RequireApiKey": "true"}, False),
     ("source CIDRs", {"AllowedSourceCidrs": CIDRS}, False),
     ("api key + source CIDRs", {"RequireApiKey": "true", "AllowedSourceCidrs": CIDRS}, False),
-    ("hardened: api key + source CIDRs + custom domain + access logs", HARDENED, False),
+    ("hardened: api key + source CIDRs + custom domain + access logs + WAF", HARDENED, False),
     ("api key, all at once (first deploy, hotfix)", {"RequireApiKey": "true", "DeploymentType": "AllAtOnce"}, False),
+    # A source list holding every address is public.
+    ("source 0.0.0.0/0 (refused by the Rules)", {"AllowedSourceCidrs": "0.0.0.0/0"}, True),
+    ("source ::/0 (refused by the Rules)", {"AllowedSourceCidrs": "::/0"}, True),
+    ("sources 203.0.113.10/32,0.0.0.0/0 (refused by the Rules)",
+     {"AllowedSourceCidrs": "203.0.113.10/32,0.0.0.0/0"}, True),
+    ("source 0.0.0.0/0 + AllowPublicAccess", {"AllowedSourceCidrs": "0.0.0.0/0", "AllowPublicAccess": "true"}, False),
+    ("source 0.0.0.0/0 + api key", {"AllowedSourceCidrs": "0.0.0.0/0", "RequireApiKey": "true"}, False),
 ]
-# Values a deploy must not take: a partial secret ARN, a secret name, plaintext to MySQL.
+# Values a deploy must not take: a partial secret ARN, a secret name, plaintext to MySQL, a WAF
+# rate limit below AWS's minimum.
 REFUSED = [("DatabaseSecretArn", f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:wynacom/cpone"),
-           ("DatabaseSecretArn", "wynacom/cpone"), ("DatabaseTls", "off")]
+           ("DatabaseSecretArn", "wynacom/cpone"), ("DatabaseTls", "off"), ("WafRateLimit", "9")]
 # What CodeDeploy watches while it shifts traffic to a new version.
 DEPLOY_ALARMS = ("DeployFunctionErrorsAlarm", "DeployApi5xxAlarm")
 ACCESS_LOG_FIELDS = {"requestId", "sourceIp", "apiKeyId", "path", "status", "responseLatency"}
+# Headers on every answer API Gateway writes itself (its gateway responses).
+GATEWAY_RESPONSE_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+WAF_MANAGED_RULES = ("AWS", "AWSManagedRulesCommonRuleSet")
 # cloud-radar renders AWS::NoValue as "" and drops it from mappings only; a marker of its own
 # keeps real empty strings, and drop_no_value takes it out of lists too.
 NO_VALUE = Template.NoValue = "<AWS::NoValue>"
@@ -84,7 +95,7 @@ def drop_no_value(node):
 
 def render(sam, overrides):
     """The stack CloudFormation would create for these parameters (refused values raise), with
-    the rendered Template (its Rules are still to evaluate)."""
+    the rendered Template (its Rules are still to evaluate) and the transformed template."""
     params = {k: v for k, v in {**REQUIRED, **overrides}.items() if k in sam.get("Parameters", {})}
     sam = copy.deepcopy(sam)
     for res in sam["Resources"].values():  # the code as after `sam package`, as `sam validate` does
@@ -94,9 +105,10 @@ def render(sam, overrides):
                                     aws_secret_access_key="not-a-real-secret")
     cfn = Translator(managed_policy_map={}, sam_parser=Parser(), boto_session=session).translate(
         sam_template=sam, parameter_values=params, get_managed_policy_map=dict)
-    stack = radar(json.loads(json.dumps(cfn)))
+    cfn = json.loads(json.dumps(cfn))
+    stack = radar(cfn)
     rendered = stack.render(params, region=REGION)
-    return drop_no_value(rendered["Resources"]), stack
+    return drop_no_value(rendered["Resources"]), stack, cfn
 
 
 def refused_rules(stack):
@@ -108,6 +120,25 @@ def refused_rules(stack):
     rules = stack.resolve_values(copy.deepcopy(stack.template.get("Rules") or {}))
     return [name for name, rule in rules.items()
             if rule.get("RuleCondition", True) and not all(a["Assert"] for a in rule["Assertions"])]
+
+
+def references(node):
+    """The logical ids a transformed (not rendered) node refers to: Ref, Fn::GetAtt, ${X} in Fn::Sub."""
+    if isinstance(node, list):
+        return set().union(*map(references, node))
+    if not isinstance(node, dict):
+        return set()
+    found = set()
+    for key, value in node.items():
+        if key == "Ref" and isinstance(value, str):
+            found.add(value)
+        elif key == "Fn::GetAtt":
+            found.add((value.split(".")[0] if isinstance(value, str) else value[0]))
+        elif key == "Fn::Sub":
+            text = value if isinstance(value, str) else value[0]
+            found |= {m.split(".")[0] for m in re.findall(r"\$\{([^}!]+)\}", text)}
+        found |= references(value)
+    return found
 
 
 def alias(fn):
@@ -190,8 +221,9 @@ def check_routes(resources, params, fail, table):
     return api_id
 
 
-def check_extras(resources, api_id, params, fail):
-    """What the full template must do beyond the routing."""
+def check_extras(resources, transformed, api_id, params, fail):
+    """What the full template must do beyond the routing (transformed: before rendering, with
+    its references)."""
     api = resources[api_id]["Properties"]
     want_key = params.get("RequireApiKey") == "true"
     has_domain = params.get("DomainName", "") != ""
@@ -202,6 +234,17 @@ def check_extras(resources, api_id, params, fail):
         (c.get("x-amazon-apigateway-endpoint-configuration") or {}).get("disableExecuteApiEndpoint") is True
         for c in configs)
     fail.check(disabled is has_domain, f"{api_id}: DisableExecuteApiEndpoint is {disabled}, custom domain {has_domain}")
+
+    # API Gateway's own answers (the body's extension, or GatewayResponse resources): no-store, nosniff.
+    gateway = {f"{api_id} {k}": (v.get("responseParameters") or {})
+               for k, v in (body.get("x-amazon-apigateway-gateway-responses") or {}).items()}
+    gateway |= {n: r["Properties"].get("ResponseParameters") or {} for n, r in resources.items()
+                if r["Type"] == "AWS::ApiGateway::GatewayResponse"}
+    fail.check(bool(gateway), f"{api_id}: no gateway responses")
+    for name, headers in sorted(gateway.items()):
+        wrong = sorted(h for h, v in GATEWAY_RESPONSE_HEADERS.items()
+                       if headers.get(f"gatewayresponse.header.{h}") != f"'{v}'")
+        fail.check(not wrong, f"gateway response {name}: no {', '.join(f'{h}: {GATEWAY_RESPONSE_HEADERS[h]}' for h in wrong)}")
 
     types = {t: [n for n, r in resources.items() if r["Type"] == t] for t in {r["Type"] for r in resources.values()}}
     for t in ("AWS::ApiGateway::ApiKey", "AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::UsagePlanKey"):
@@ -216,11 +259,56 @@ def check_extras(resources, api_id, params, fail):
             group = resources.get(str(setting.get("DestinationArn")).removesuffix(".Arn"), {})
             fail.check(group.get("Type") == "AWS::Logs::LogGroup" and "RetentionInDays" in group["Properties"],
                        "the access log does not go to a log group of the stack with a retention")
+            fail.check(group.get("DeletionPolicy") == "Retain" and group.get("UpdateReplacePolicy") == "Retain",
+                       "the access log group is not retained (DeletionPolicy and UpdateReplacePolicy Retain)")
             try:
                 fields = set(json.loads(re.sub(r"\$context\.[A-Za-z.]+", "1", setting.get("Format", ""))))
             except ValueError:
                 fields = set()
             fail.check(ACCESS_LOG_FIELDS <= fields, f"access log format lacks {sorted(ACCESS_LOG_FIELDS - fields)}")
+
+    # The optional WAF: a web ACL with the rate rule per source IP and AWS's common rule set,
+    # associated with this API's stage, exactly when asked.
+    acls, assocs = types.get("AWS::WAFv2::WebACL", []), types.get("AWS::WAFv2::WebACLAssociation", [])
+    if params.get("EnableWaf") != "true":
+        fail.check(not acls and not assocs, f"WAF resources {acls + assocs} although EnableWaf=false")
+    elif fail.check(len(acls) == 1 and len(assocs) == 1, f"EnableWaf=true: web ACLs {acls}, associations {assocs}"):
+        acl_id, acl = acls[0], resources[acls[0]]["Properties"]
+        fail.check(acl.get("Scope") == "REGIONAL" and "Allow" in (acl.get("DefaultAction") or {}),
+                   f"{acl_id}: not REGIONAL with DefaultAction Allow")
+        rules = acl.get("Rules") or []
+        visible = [acl] + rules
+        fail.check(all((v.get("VisibilityConfig") or {}).get("CloudWatchMetricsEnabled") is True for v in visible),
+                   f"{acl_id}: CloudWatch metrics not on for the web ACL and each rule")
+        rate = [r for r in rules if "RateBasedStatement" in (r.get("Statement") or {})]
+        limit = params.get("WafRateLimit") or transformed["Parameters"]["WafRateLimit"].get("Default")
+        fail.check(len(rate) == 1 and "Block" in (rate[0].get("Action") or {})
+                   and rate[0]["Statement"]["RateBasedStatement"].get("AggregateKeyType") == "IP"
+                   and str(rate[0]["Statement"]["RateBasedStatement"].get("Limit")) == str(limit),
+                   f"{acl_id}: no rule blocking a source IP above {limit} requests (WafRateLimit)")
+        managed = [r for r in rules if ((r.get("Statement") or {}).get("ManagedRuleGroupStatement") or {}).get(
+            "VendorName") == WAF_MANAGED_RULES[0] and r["Statement"]["ManagedRuleGroupStatement"].get("Name") == WAF_MANAGED_RULES[1]]
+        if fail.check(len(managed) == 1 and (managed[0].get("OverrideAction") or {}) == {"None": {}},
+                      f"{acl_id}: no rule {'/'.join(WAF_MANAGED_RULES)} with OverrideAction None"):
+            # PHP's curl sends no User-Agent (docs/INTEGRASI.md): the rule against that only counts.
+            overrides = {o.get("Name"): o.get("ActionToUse") for o in
+                         managed[0]["Statement"]["ManagedRuleGroupStatement"].get("RuleActionOverrides") or []}
+            fail.check(overrides.get("NoUserAgent_HEADER") == {"Count": {}},
+                       f"{acl_id}: requests without a User-Agent (PHP's curl) are blocked (NoUserAgent_HEADER not Count)")
+        assoc_id, assoc = assocs[0], resources[assocs[0]]["Properties"]
+        stage_ids = [n for n in types.get("AWS::ApiGateway::Stage", [])
+                     if resources[n]["Properties"].get("RestApiId") == api_id]
+        stage_id = stage_ids[0] if len(stage_ids) == 1 else None
+        # cloud-radar renders a Ref to the stage as its logical id: either names this stage.
+        stage_names = {stage_id, stage_id and resources[stage_id]["Properties"].get("StageName")}
+        arn = f"arn:aws:apigateway:{REGION}::/restapis/{api_id}/stages/"
+        fail.check(assoc.get("WebACLArn") == f"{acl_id}.Arn" and assoc.get("ResourceArn") in {arn + str(n) for n in stage_names},
+                   f"{assoc_id}: associates {assoc.get('WebACLArn')} with {assoc.get('ResourceArn')}, not {acl_id} with {arn}{stage_id}")
+        # The stage must exist before the association: a reference to it, or DependsOn.
+        t = (transformed.get("Resources") or {}).get(assoc_id) or {}
+        deps = t.get("DependsOn") or []
+        fail.check(stage_id in references(t.get("Properties")) | set([deps] if isinstance(deps, str) else deps),
+                   f"{assoc_id}: does not depend on the stage {stage_id}")
 
     # Every endpoint's new version takes traffic through CodeDeploy as DeploymentType says, and
     # the deployment alarms roll it back.
@@ -278,7 +366,7 @@ def main():
     for name, overrides, refused_expected in PARAMETER_SETS:
         params, fail, table = {**REQUIRED, **overrides}, Failures(), [] if args.table else None
         try:
-            resources, stack = render(sam, overrides)
+            resources, stack, transformed = render(sam, overrides)
         except Exception as e:  # the translator's or CloudFormation's refusal fails this set
             fail.append(f"refused: {e}")
         else:
@@ -290,7 +378,7 @@ def main():
                            if refused_expected else f"the Rules refuse this deploy: {', '.join(refused)}")
             api_id = check_routes(resources, params, fail, table)
             if api_id and not args.routes_only:
-                check_extras(resources, api_id, params, fail)
+                check_extras(resources, transformed, api_id, params, fail)
         failed += report(name, fail)
         if table:
             print(f"  {'path':<20} {'method':<32} {'target (alias)':<36} {'security':<9} policy (allowed sources)")

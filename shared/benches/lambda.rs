@@ -413,10 +413,11 @@ async fn cold_configurations(var: &impl Fn(&str) -> String) -> Vec<Cold> {
             "DATABASE_URL",
             format!("mysql://{user}:{password}@127.0.0.1:{port}/{db}"),
         )];
+        // Plain text is said explicitly: with the secret, TLS is the default.
         let tls_vars = if tls {
             vec![("DATABASE_TLS_CA_FILE", var("TLS_MARIADB_CA"))]
         } else {
-            vec![]
+            vec![("DATABASE_TLS", "off".to_string())]
         };
         ways.push(Cold {
             name: if tls { "URL, TLS" } else { "URL, plain" },

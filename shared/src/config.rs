@@ -144,24 +144,15 @@ impl LabConfig {
                 problem: "is missing (set it, or DATABASE_SECRET_ARN in AWS)",
             });
         };
-        let tls = match env
+        // Inside Lambda: the execution environment (and the images of `sam local`) set
+        // LAMBDA_TASK_ROOT; `sam local` also sets AWS_SAM_LOCAL=true. cargo-lambda sets neither.
+        let in_aws = env.non_empty("LAMBDA_TASK_ROOT").is_some()
+            && env.non_empty("AWS_SAM_LOCAL").as_deref() != Some("true");
+        let explicit = env
             .non_empty("DATABASE_TLS")
-            .map(|v| v.to_ascii_lowercase())
-            .as_deref()
-        {
-            None | Some("off") => TlsMode::Off,
-            Some("rds") => TlsMode::Rds,
-            Some("public") => TlsMode::Public,
-            Some(_) => {
-                return Err(ConfigError {
-                    var: "DATABASE_TLS",
-                    problem: "must be off, rds or public",
-                });
-            }
-        };
-        let tls = match (env.non_empty("DATABASE_TLS_CA_FILE"), tls) {
-            (None, tls) => tls,
-            (Some(path), TlsMode::Off) if env.non_empty("DATABASE_TLS").is_none() => {
+            .map(|v| v.to_ascii_lowercase());
+        let tls = match (env.non_empty("DATABASE_TLS_CA_FILE"), explicit.as_deref()) {
+            (Some(path), None) => {
                 let pem = std::fs::read(&path).ok().filter(|pem| {
                     String::from_utf8_lossy(pem).contains("-----BEGIN CERTIFICATE-----")
                 });
@@ -170,10 +161,30 @@ impl LabConfig {
                     problem: "is not a readable PEM file of certificates",
                 })?)
             }
-            (Some(_), _) => {
+            (Some(_), Some(_)) => {
                 return Err(ConfigError {
                     var: "DATABASE_TLS_CA_FILE",
                     problem: "goes without DATABASE_TLS (it sets its own verification)",
+                });
+            }
+            // TLS unless said otherwise: with the production secret, or inside Lambda.
+            (None, None) if in_aws || matches!(source, DatabaseSource::SecretArn(_)) => {
+                TlsMode::Rds
+            }
+            (None, None) => TlsMode::Off,
+            (None, Some("off")) if in_aws => {
+                return Err(ConfigError {
+                    var: "DATABASE_TLS",
+                    problem: "off is refused inside Lambda (plain text is for local runs only)",
+                });
+            }
+            (None, Some("off")) => TlsMode::Off,
+            (None, Some("rds")) => TlsMode::Rds,
+            (None, Some("public")) => TlsMode::Public,
+            (None, Some(_)) => {
+                return Err(ConfigError {
+                    var: "DATABASE_TLS",
+                    problem: "must be off, rds or public",
                 });
             }
         };
@@ -215,6 +226,35 @@ mod tests {
         move |name: &str| map.get(name).cloned()
     }
 
+    /// TLS unless said otherwise: the secret or Lambda make an unset DATABASE_TLS `rds`; `off`
+    /// is refused in Lambda, allowed under `sam local` and in local runs.
+    #[test]
+    fn tls_is_the_default_with_the_secret_or_inside_lambda() {
+        let url = ("DATABASE_URL", "mysql://u:p@127.0.0.1:3306/db");
+        let arn = (
+            "DATABASE_SECRET_ARN",
+            "arn:aws:secretsmanager:ap-southeast-3:123456789012:secret:cpone-AbCdEf",
+        );
+        let lambda = ("LAMBDA_TASK_ROOT", "/var/task");
+        let sam = ("AWS_SAM_LOCAL", "true");
+        let off = ("DATABASE_TLS", "off");
+        let tls = |vars: &[(&str, &str)]| LabConfig::from_env(&env(vars)).map(|c| c.tls);
+        assert_eq!(tls(&[url]), Ok(TlsMode::Off), "a local run");
+        assert_eq!(tls(&[arn]), Ok(TlsMode::Rds), "the secret");
+        assert_eq!(tls(&[url, lambda]), Ok(TlsMode::Rds), "inside Lambda");
+        assert_eq!(tls(&[url, lambda, sam]), Ok(TlsMode::Off), "sam local");
+        assert_eq!(tls(&[url, off]), Ok(TlsMode::Off));
+        assert_eq!(tls(&[url, lambda, sam, off]), Ok(TlsMode::Off));
+        assert_eq!(
+            tls(&[arn, lambda, sam]),
+            Ok(TlsMode::Rds),
+            "the secret under sam local"
+        );
+        let e = tls(&[url, lambda, off]).unwrap_err();
+        assert_eq!(e.var, "DATABASE_TLS");
+        assert!(e.problem.contains("refused inside Lambda"), "{e}");
+    }
+
     #[test]
     fn token_defaults() {
         let c = TokenConfig::from_env(&env(&[])).unwrap();
@@ -250,7 +290,7 @@ mod tests {
             let e = LabConfig::from_env(&env(&[("DATABASE_SECRET_ARN", partial)])).unwrap_err();
             assert_eq!(e.var, "DATABASE_SECRET_ARN", "{partial}");
         }
-        assert_eq!(c.tls, TlsMode::Off);
+        assert_eq!(c.tls, TlsMode::Rds, "the secret: TLS unless said otherwise");
     }
 
     #[test]

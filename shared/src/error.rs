@@ -29,6 +29,11 @@ pub enum ApiError {
     DaysOutOfRange,
     #[error("Method tidak diizinkan")]
     MethodNotAllowed,
+    /// A request a browser sends on behalf of another site (`Origin`, or `Sec-Fetch-Site` other
+    /// than `none` / `same-origin`): Wynacom's servers send neither. The message API Gateway
+    /// answers a refused source with.
+    #[error("Permintaan ditolak")]
+    CrossSite,
     /// A backing service (DynamoDB, MySQL) is unreachable, throttled or timed out. The payload is
     /// a short cause for the log line only (never a token, a password or SQL); clients see the
     /// fixed message.
@@ -59,6 +64,7 @@ impl ApiError {
             TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             OrderNotFound(_) => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            CrossSite => StatusCode::FORBIDDEN,
             Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -133,6 +139,7 @@ mod tests {
                 "token_expired_days minimal 1 dan maksimal 365 hari",
             ),
             (ApiError::MethodNotAllowed, 405, "Method tidak diizinkan"),
+            (ApiError::CrossSite, 403, "Permintaan ditolak"),
             (
                 ApiError::Unavailable("x".into()),
                 503,

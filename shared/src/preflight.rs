@@ -862,7 +862,12 @@ async fn plan(
             fails.push(format!("{what}: no index serves it (see the index checks)"));
         }
     }
-    let summary = |items: Vec<String>| items.join("; ");
+    // A table read under two aliases (order_glucose as g and as latest) is named once.
+    let summary = |mut items: Vec<String>| {
+        items.sort();
+        items.dedup();
+        items.join("; ")
+    };
     if !fails.is_empty() {
         check(name, Status::Fail, summary(fails))
     } else if !warns.is_empty() {

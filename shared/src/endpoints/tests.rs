@@ -130,3 +130,150 @@ async fn an_existing_order_without_rows_is_an_empty_array() {
         serde_json::json!({"status":"OK","data":[]})
     );
 }
+
+/// A request a browser sends for another site (`Origin`, or `Sec-Fetch-Site` other than
+/// `none` / `same-origin`) is 403 on every endpoint and changes nothing; the same request
+/// without those headers, or typed by the user, is served.
+#[tokio::test]
+async fn cross_site_requests_are_refused_on_every_endpoint() {
+    let (t, lab) = (tokens(), lab());
+    let token = t.generate().await.unwrap().access_token;
+    let refused: [&[(&str, &str)]; 4] = [
+        &[("origin", "https://evil.example")],
+        &[("origin", "null")],
+        &[("sec-fetch-site", "cross-site")],
+        &[("sec-fetch-site", "same-site")],
+    ];
+    for endpoint in Endpoint::ALL {
+        for headers in refused {
+            let mut req = event(endpoint.name(), &token);
+            for (name, value) in headers {
+                req.headers_mut().insert(*name, value.parse().unwrap());
+            }
+            let resp = call(endpoint, &t, &lab, req).await;
+            assert_eq!(resp.status(), 403, "{endpoint} {headers:?}");
+            assert_eq!(body_json(&resp)["message"], "Permintaan ditolak");
+        }
+        for site in ["none", "same-origin"] {
+            let mut req = event(endpoint.name(), &token);
+            req.headers_mut()
+                .insert("sec-fetch-site", site.parse().unwrap());
+            let resp = call(endpoint, &t, &lab, req).await;
+            assert_eq!(resp.status(), 200, "{endpoint} sec-fetch-site {site}");
+        }
+    }
+    // The form a web page would post: nothing saved.
+    let mut req = event("save_token_setting-form", "");
+    req.headers_mut()
+        .insert("origin", "https://evil.example".parse().unwrap());
+    let before = t.setting().await.unwrap();
+    assert_eq!(save_token_setting(&t, req).await.unwrap().status(), 403);
+    assert_eq!(t.setting().await.unwrap(), before);
+}
+
+/// `X-Content-Type-Options: nosniff` on every answer the functions write.
+#[tokio::test]
+async fn every_answer_carries_nosniff() {
+    let (t, lab) = (tokens(), lab());
+    let token = t.generate().await.unwrap().access_token;
+    for (name, status) in [
+        ("token_setting", 200),
+        ("glucose-invalid-number", 400),
+        ("check_token-invalid", 401),
+        ("sampling_timestamp-not-found", 404),
+        ("generate_token-get", 405),
+        ("sampling_timestamp-too-large", 413),
+    ] {
+        let expect = &expectations()[name];
+        let endpoint = Endpoint::from_name(expect["endpoint"].as_str().unwrap()).unwrap();
+        let resp = call(endpoint, &t, &lab, event(name, &token)).await;
+        assert_eq!(resp.status(), status, "{name}");
+        assert_eq!(
+            resp.headers()["x-content-type-options"],
+            "nosniff",
+            "{name}"
+        );
+    }
+    let mut req = event("token_setting", "");
+    req.headers_mut()
+        .insert("origin", "https://evil.example".parse().unwrap());
+    let resp = token_setting(&t, req).await.unwrap();
+    assert_eq!(resp.headers()["x-content-type-options"], "nosniff", "403");
+}
+
+/// Format characters (right-to-left override, zero-width space, isolates) make a lab number
+/// invalid, never echoed back.
+#[tokio::test]
+async fn lab_numbers_with_format_characters_are_invalid_and_not_echoed() {
+    let (t, lab) = (tokens(), lab());
+    let token = t.generate().await.unwrap().access_token;
+    for c in ['\u{202E}', '\u{200B}', '\u{2066}', '\u{FEFF}', '\u{0007}'] {
+        let number = format!("R26061{c}10001");
+        for endpoint in [Endpoint::SamplingTimestamp, Endpoint::Glucose] {
+            let mut req = event(endpoint.name(), &token);
+            *req.body_mut() =
+                Body::Text(serde_json::json!({"T_OrderHeaderLabNumber": number}).to_string());
+            let resp = call(endpoint, &t, &lab, req).await;
+            assert_eq!(resp.status(), 400, "{endpoint} U+{:04X}", c as u32);
+            let body = body_json(&resp);
+            assert_eq!(
+                body["message"],
+                "Parameter T_OrderHeaderLabNumber tidak valid"
+            );
+            assert!(!body.to_string().contains(c), "echoed U+{:04X}", c as u32);
+        }
+    }
+}
+
+/// The request's log line names the token's id and the lab number asked, never the token:
+/// "which orders did this token read" is one query.
+#[tokio::test]
+async fn the_log_line_names_the_token_id_and_the_lab_number_never_the_token() {
+    use std::cell::RefCell;
+    // One subscriber for the whole test process (a scoped one can miss events whose callsite
+    // another test thread registered first), writing each thread's lines to its own buffer.
+    thread_local!(static LINES: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) });
+    struct ThreadLines;
+    impl std::io::Write for ThreadLines {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            LINES.with(|l| l.borrow_mut().extend_from_slice(buf));
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_writer(|| ThreadLines)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other subscriber");
+    });
+    LINES.with(|l| l.borrow_mut().clear());
+    let (t, lab) = (tokens(), lab());
+    let issued = t.generate().await.unwrap();
+    let resp = call(
+        Endpoint::Glucose,
+        &t,
+        &lab,
+        event("glucose", &issued.access_token),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let text = LINES.with(|l| String::from_utf8(l.borrow().clone()).unwrap());
+    let line: serde_json::Value = text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .find(|l: &serde_json::Value| l["endpoint"] == "glucose")
+        .unwrap_or_else(|| panic!("no request line in {text}"));
+    assert_eq!(line["token_id"], issued.token_id, "{line}");
+    assert_eq!(line["lab_number"], "R2606110002", "{line}");
+    assert_eq!(line["status"], 200);
+    assert!(
+        !text.contains(&issued.access_token),
+        "the token is in the log: {text}"
+    );
+}

@@ -24,6 +24,11 @@ fn respond(status: u16, body: String) -> Response<Body> {
         HeaderValue::from_static("application/json; charset=utf-8"),
     );
     headers.insert("cache-control", HeaderValue::from_static("no-store"));
+    // A browser must not read the JSON as anything else (HTML, script).
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     resp
 }
 

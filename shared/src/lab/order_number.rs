@@ -8,8 +8,9 @@ pub const ORDER_NUMBER_KEYS: [&str; 3] = ["T_OrderHeaderLabNumber", "orderNumber
 pub const MAX_CHARS: usize = 64;
 
 /// The lab number, trimmed. A JSON string or number; missing, null or blank under all three
-/// names → "wajib diisi"; any other JSON type, more than 64 characters or a control character
-/// → "tidak valid".
+/// names → "wajib diisi"; any other JSON type, more than 64 characters, or a control or format
+/// character (Unicode categories Cc, Cf: right-to-left overrides, zero-width spaces, isolates,
+/// which would show the echoed number otherwise than it is) → "tidak valid".
 pub fn order_number(params: &Params) -> Result<String, ApiError> {
     let value = ORDER_NUMBER_KEYS
         .iter()
@@ -25,10 +26,18 @@ pub fn order_number(params: &Params) -> Result<String, ApiError> {
         Value::Number(n) => n.to_string(),
         _ => return Err(ApiError::OrderNumberInvalid),
     };
-    if text.chars().count() > MAX_CHARS || text.chars().any(char::is_control) {
+    if text.chars().count() > MAX_CHARS || text.chars().any(is_control_or_format) {
         return Err(ApiError::OrderNumberInvalid);
     }
     Ok(text)
+}
+
+fn is_control_or_format(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    matches!(
+        c.general_category(),
+        GeneralCategory::Control | GeneralCategory::Format
+    )
 }
 
 #[cfg(test)]

@@ -140,17 +140,23 @@ impl TokenStore for DynamoStore {
         }
     }
 
-    async fn save_setting(&self, days: u16, now: i64) -> Result<(), BackendError> {
-        self.client
+    async fn save_setting(&self, days: u16, now: i64) -> Result<Option<u16>, BackendError> {
+        // The item it replaces comes back with the write (PutItem alone: no read permission).
+        let out = self
+            .client
             .put_item()
             .table_name(&self.table)
             .item("pk", s(SETTING_PK))
             .item("token_expired_days", n(days))
             .item("updated_at", n(now))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| classify("PutItem", e))
+            .map_err(|e| classify("PutItem", e))?;
+        Ok(out
+            .attributes()
+            .and_then(|old| number(old, "token_expired_days").ok())
+            .and_then(|d| u16::try_from(d).ok()))
     }
 }
 
@@ -260,11 +266,8 @@ fn slot_from(item: &Item) -> Result<StoredToken, BackendError> {
         issued_at: number(item, "issued_at").unwrap_or(0),
         expires_at: number(item, "expires_at")?,
         expired_days: u16::try_from(number(item, "expired_days")?).unwrap_or(0),
-        // Absent means active; an operator revokes with active = false.
-        active: item
-            .get("active")
-            .and_then(|v| v.as_bool().ok())
-            .copied()
-            .unwrap_or(true),
+        // Only BOOL true is active. Missing, or any other shape (the string "false", the number
+        // 0, as a hurried console edit writes them), is revoked: revocation fails closed.
+        active: matches!(item.get("active"), Some(AttributeValue::Bool(true))),
     })
 }

@@ -77,8 +77,7 @@ impl TokenStore for MemoryStore {
         Ok(self.check()?.setting)
     }
 
-    async fn save_setting(&self, days: u16, _now: i64) -> Result<(), BackendError> {
-        self.check()?.setting = Some(days);
-        Ok(())
+    async fn save_setting(&self, days: u16, _now: i64) -> Result<Option<u16>, BackendError> {
+        Ok(self.check()?.setting.replace(days))
     }
 }

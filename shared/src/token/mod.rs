@@ -32,6 +32,9 @@ pub struct IssuedToken {
     pub expired_at: String,
     pub expired_days: u16,
     pub expires_in: i64,
+    /// For the log line only (not in the contract's answer).
+    #[serde(skip)]
+    pub token_id: i64,
 }
 
 impl std::fmt::Debug for IssuedToken {
@@ -42,6 +45,7 @@ impl std::fmt::Debug for IssuedToken {
             .field("expired_at", &self.expired_at)
             .field("expired_days", &self.expired_days)
             .field("expires_in", &self.expires_in)
+            .field("token_id", &self.token_id)
             .finish()
     }
 }
@@ -178,7 +182,14 @@ impl<S: TokenStore> Tokens<S> {
     /// /save_token_setting, with `days` already validated by [`days::parse_days`]. The active
     /// token keeps its expiry: only tokens created afterwards use the new setting.
     pub async fn save_setting(&self, days: u16) -> Result<TokenSetting, ApiError> {
-        self.store.save_setting(days, self.clock.now()).await?;
+        let old = self.store.save_setting(days, self.clock.now()).await?;
+        // Who changed the lifetime of new tokens, from what: the audit trail of the setting.
+        tracing::info!(
+            old_days = old.unwrap_or(DEFAULT_DAYS),
+            old_saved = old.is_some(),
+            new_days = days,
+            "token setting changed"
+        );
         Ok(TokenSetting::of(days))
     }
 
@@ -189,6 +200,7 @@ impl<S: TokenStore> Tokens<S> {
             expired_at: wall_clock(t.expires_at, &self.tz),
             expired_days: t.expired_days,
             expires_in: (t.expires_at - now).max(0),
+            token_id: t.token_id,
         }
     }
 

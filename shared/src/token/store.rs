@@ -80,9 +80,10 @@ pub trait TokenStore: Send + Sync {
     /// The saved `token_expired_days`, `None` when never saved.
     fn setting(&self) -> impl Future<Output = Result<Option<u16>, BackendError>> + Send;
 
+    /// Saves `token_expired_days`; the value it replaced, `None` when never saved.
     fn save_setting(
         &self,
         days: u16,
         now: i64,
-    ) -> impl Future<Output = Result<(), BackendError>> + Send;
+    ) -> impl Future<Output = Result<Option<u16>, BackendError>> + Send;
 }

@@ -43,6 +43,15 @@ fn assert_reports(report: &Report, check: &str, want: Status, words: &str) {
     );
 }
 
+/// The preflight's report on a demo database changed by `sql` (as root), with the test's own
+/// token table; the app, for more.
+async fn broken(sql: &str) -> (TestApp, Report) {
+    let app = TestApp::with_database(Data::Demo).await;
+    app.db().admin_conn().await.query_drop(sql).await.unwrap();
+    let report = preflight(&app.db().url, &app.table.name).await;
+    (app, report)
+}
+
 /// The functions' read-only user (docs/DEPLOY.md, "The database user"), on the demo database.
 async fn reader(app: &TestApp) -> DbUser {
     DbUser::create(app.db(), "Rd-0nly-pw", &["SELECT ON {db}.*"], "").await
@@ -87,12 +96,8 @@ async fn the_demo_database_with_a_read_only_user_is_ready_and_every_check_ok() {
 
 #[tokio::test]
 async fn a_dropped_index_fails_by_name() {
-    let app = TestApp::with_database(Data::Demo).await;
-    let mut conn = app.db().admin_conn().await;
-    conn.query_drop("DROP INDEX idx_T_OrderSampleT_OrderHeaderID ON t_ordersample")
-        .await
-        .unwrap();
-    let report = preflight(&app.db().url, &app.table.name).await;
+    let (_app, report) =
+        broken("DROP INDEX idx_T_OrderSampleT_OrderHeaderID ON t_ordersample").await;
     assert!(!report.ready);
     assert_reports(
         &report,
@@ -104,14 +109,10 @@ async fn a_dropped_index_fails_by_name() {
 
 #[tokio::test]
 async fn a_renamed_column_fails_by_name_and_the_statements_are_not_run() {
-    let app = TestApp::with_database(Data::Demo).await;
-    let mut conn = app.db().admin_conn().await;
-    conn.query_drop(
+    let (_app, report) = broken(
         "ALTER TABLE t_ordersample CHANGE T_OrderSampleReceiveDate T_OrderSampleReceivedDate DATE",
     )
-    .await
-    .unwrap();
-    let report = preflight(&app.db().url, &app.table.name).await;
+    .await;
     assert!(!report.ready);
     assert_reports(
         &report,
@@ -124,12 +125,8 @@ async fn a_renamed_column_fails_by_name_and_the_statements_are_not_run() {
 
 #[tokio::test]
 async fn a_column_of_another_type_fails_by_name() {
-    let app = TestApp::with_database(Data::Demo).await;
-    let mut conn = app.db().admin_conn().await;
-    conn.query_drop("ALTER TABLE t_samplingso MODIFY T_SamplingSoDoneDate DATETIME")
-        .await
-        .unwrap();
-    let report = preflight(&app.db().url, &app.table.name).await;
+    let (_app, report) =
+        broken("ALTER TABLE t_samplingso MODIFY T_SamplingSoDoneDate DATETIME").await;
     assert_reports(
         &report,
         "table t_samplingso",

@@ -406,3 +406,83 @@ async fn a_missing_table_is_500_not_a_panic() {
     assert_eq!(resp.status(), 500);
     assert_eq!(body_json(&resp)["message"], "Terjadi kesalahan pada server");
 }
+
+/// Revocation fails closed: an `active` attribute that is missing, or not a BOOL (the string
+/// "false", the number 0, as a hurried console edit writes them), is revoked, for an instance
+/// that never saw the token before (no remembered token).
+#[tokio::test]
+async fn active_missing_or_not_a_bool_is_revoked_on_a_fresh_instance() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let shapes = [
+        ("S \"false\"", Some(AttributeValue::S("false".into()))),
+        ("N 0", Some(AttributeValue::N("0".into()))),
+        ("S \"true\"", Some(AttributeValue::S("true".into()))),
+        ("missing", None),
+    ];
+    for (shape, value) in shapes {
+        let app = TestApp::new().await;
+        let (client, table) = (&app.table.client, &app.table.name);
+        let issued = app.token().await;
+        let update = client
+            .update_item()
+            .table_name(table)
+            .key("pk", AttributeValue::S("token#active".into()));
+        let update = match value {
+            Some(v) => update
+                .update_expression("SET active = :v")
+                .expression_attribute_values(":v", v),
+            None => update.update_expression("REMOVE active"),
+        };
+        update.send().await.unwrap();
+        // A fresh instance: its own store and an empty validation cache.
+        let fresh = Tokens::new(
+            app.table.store(),
+            Arc::new(ManualClock::at(T0)),
+            crate::app::jakarta(),
+        );
+        assert_eq!(
+            fresh.validate(&issued).await,
+            Err(ApiError::TokenInvalid),
+            "active {shape}"
+        );
+        let resp = wynacom::testing::call(
+            Endpoint::CheckToken,
+            &fresh,
+            &app.lab,
+            event("check_token", &issued),
+        )
+        .await;
+        assert_eq!(resp.status(), 401, "check_token with active {shape}");
+    }
+}
+
+/// A web page behind an allowed source address posting the setting form (the browser adds
+/// Origin and Sec-Fetch-Site): refused, the setting in the table unchanged. Wynacom's PHP
+/// (no such headers) still changes it.
+#[tokio::test]
+async fn a_cross_site_form_post_leaves_the_setting_unchanged() {
+    let app = TestApp::new().await;
+    let mut browser = event("save_token_setting-form", "");
+    browser
+        .headers_mut()
+        .insert("origin", "https://intranet.example".parse().unwrap());
+    browser
+        .headers_mut()
+        .insert("sec-fetch-site", "cross-site".parse().unwrap());
+    let resp = app.call(Endpoint::SaveTokenSetting, browser).await;
+    assert_eq!(resp.status(), 403);
+    assert_eq!(body_json(&resp)["message"], "Permintaan ditolak");
+    assert_eq!(
+        app.table.store().setting().await.unwrap(),
+        None,
+        "nothing saved"
+    );
+    let resp = app
+        .call(
+            Endpoint::SaveTokenSetting,
+            event("save_token_setting-form", ""),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert!(app.table.store().setting().await.unwrap().is_some());
+}

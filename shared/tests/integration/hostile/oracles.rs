@@ -24,6 +24,7 @@ pub fn client_errors() -> Vec<ApiError> {
         DaysNotWhole,
         DaysOutOfRange,
         MethodNotAllowed,
+        CrossSite,
     ]
 }
 
@@ -32,7 +33,7 @@ pub fn client_errors() -> Vec<ApiError> {
 pub fn may_answer(endpoint: Endpoint, error: &ApiError) -> bool {
     use ApiError::*;
     match error {
-        MethodNotAllowed | TooLarge | BadRequestFormat => true,
+        MethodNotAllowed | TooLarge | BadRequestFormat | CrossSite => true,
         TokenMissing | TokenInvalid => endpoint.needs_token(),
         OrderNumberMissing | OrderNumberInvalid | OrderNotFound(_) => endpoint.reads_lab(),
         DaysMissing | DaysNotWhole | DaysOutOfRange => endpoint == Endpoint::SaveTokenSetting,
@@ -72,6 +73,7 @@ pub fn check_envelope(endpoint: Endpoint, resp: &Response<Body>) -> Result<Value
         Some(&b"application/json; charset=utf-8"[..])
     );
     prop_assert_eq!(header("cache-control"), Some(&b"no-store"[..]));
+    prop_assert_eq!(header("x-content-type-options"), Some(&b"nosniff"[..]));
     let object = body
         .as_object()
         .ok_or_else(|| TestCaseError::fail(format!("{endpoint:?}: not an object: {body}")))?;
