@@ -10,16 +10,17 @@
 //! Baselines on the same services: a bare DynamoDB GetItem of the token slot (the token
 //! endpoints' one read) and the lab SQL run directly with mysql_async on one connection.
 //!
-//! Cold path of the lab functions: new processes, each timed from start to its first poll and
-//! through its first invocation (Secrets Manager read at init; TCP, TLS, login, prepare and query
-//! on the first request), with the credentials from a local Secrets Manager and TLS to a MariaDB
-//! server of its own, next to `DATABASE_URL` and plain TCP to the same server; DynamoDB and
-//! Secrets Manager over HTTPS as in AWS (`scripts/bench` puts TLS in front of them).
-//! `scripts/bench --cold-only` runs this part alone.
+//! Cold starts: new processes, each timed from start to its first poll and through its first
+//! invocation. First every function in production conditions: DynamoDB and Secrets Manager over
+//! HTTPS (`scripts/bench` puts TLS in front of them), and for the lab functions the credentials
+//! read from a secret at init and TLS to a MariaDB server of its own; with `scripts/bench
+//! --jitter`, the same binaries built with aws-lc's CPU-jitter entropy source beside them. Then
+//! the lab functions' other configurations (`DATABASE_URL`, plain TCP, AWS over HTTP), to show
+//! what each part costs. `scripts/bench --cold-only` runs these parts alone.
 
 use serde_json::Value;
 use std::{
-    path::PathBuf,
+    path::{Path, PathBuf},
     process::Stdio,
     sync::{Arc, OnceLock},
     time::{Duration, Instant},
@@ -33,11 +34,13 @@ use tokio::{
 const STARTS: usize = 15;
 const WARMUP: usize = 30;
 const CALLS: usize = 400;
-/// Cold starts per lab function and configuration (after one unrecorded round).
+/// Cold starts per function, build and configuration (after one unrecorded round).
 const COLD_STARTS: usize = 15;
 
 struct Env {
     bin_dir: PathBuf,
+    /// The same binaries with aws-lc's CPU-jitter entropy source (`scripts/bench --jitter`).
+    jitter_bin_dir: Option<PathBuf>,
     table: String,
     database_url: String,
     dynamodb: String,
@@ -152,15 +155,22 @@ struct Process {
 }
 
 impl Process {
-    async fn start(env: &Env, function: &str) -> Self {
-        Self::start_with(env, function, &[("DATABASE_URL", env.database_url.clone())]).await
+    async fn start(env: &Env, bin_dir: &Path, function: &str) -> Self {
+        let vars = [("DATABASE_URL", env.database_url.clone())];
+        Self::start_with(env, bin_dir, function, &vars).await
     }
 
-    /// A process with these variables on top of (or instead of) the usual ones.
-    async fn start_with(env: &Env, function: &str, vars: &[(&'static str, String)]) -> Self {
+    /// A process of the binary in `bin_dir`, with these variables on top of (or instead of) the
+    /// usual ones.
+    async fn start_with(
+        env: &Env,
+        bin_dir: &Path,
+        function: &str,
+        vars: &[(&'static str, String)],
+    ) -> Self {
         let runtime = runtime().await;
         let started = Instant::now();
-        let child = tokio::process::Command::new(env.bin_dir.join(function))
+        let child = tokio::process::Command::new(bin_dir.join(function))
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env(
@@ -224,6 +234,17 @@ impl Process {
     /// Ends the process and waits for it, so that the next start does not overlap it.
     async fn stop(mut self) {
         let _ = self.child.kill().await;
+    }
+
+    /// CPU time of the process so far, all its threads (`/proc/<pid>/task/*/schedstat`, ns).
+    fn cpu_time(&self) -> Duration {
+        let tasks = format!("/proc/{}/task", self.child.id().unwrap());
+        let ns: u64 = std::fs::read_dir(tasks)
+            .unwrap()
+            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok())
+            .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
+            .sum();
+        Duration::from_nanos(ns)
     }
 
     fn peak_rss_kib(&self) -> u64 {
@@ -322,17 +343,18 @@ struct Row {
 
 async fn bench_function(
     env: &Env,
+    bin_dir: &Path,
     function: &'static str,
     event: &str,
     mut baseline: Baseline,
 ) -> Row {
     let mut inits = vec![];
     for _ in 0..STARTS {
-        let p = Process::start(env, function).await;
+        let p = Process::start(env, bin_dir, function).await;
         inits.push(p.init().await);
         drop(p);
     }
-    let mut p = Process::start(env, function).await;
+    let mut p = Process::start(env, bin_dir, function).await;
     let (mut latencies, mut base) = (vec![], vec![]);
     for i in 0..WARMUP + CALLS {
         let (resp, took) = p.invoke(event).await;
@@ -355,94 +377,132 @@ async fn bench_function(
     }
 }
 
-/// One cold-start configuration: a lab function's database variables, and the AWS endpoints.
+/// The builds measured: this repository's, and with `scripts/bench --jitter` the one with
+/// aws-lc's CPU-jitter entropy source.
+fn builds(env: &Env) -> Vec<(&'static str, &Path)> {
+    let mut builds = vec![("kernel", env.bin_dir.as_path())];
+    if let Some(dir) = &env.jitter_bin_dir {
+        builds.push(("CPU jitter", dir.as_path()));
+    }
+    builds
+}
+
+/// One cold-start configuration: a build, and the variables on top of the usual ones.
 struct Cold {
     name: &'static str,
+    bin_dir: PathBuf,
     vars: Vec<(&'static str, String)>,
 }
 
-/// Credentials from `DATABASE_URL` or from a secret (`DATABASE_SECRET_ARN`, RDS format, on the
-/// local Secrets Manager), over plain TCP or over TLS verified against the CA of
-/// `DATABASE_TLS_CA_FILE`, all on the one server `scripts/bench` started (`start_tls_mariadb`),
-/// as a user that must use TLS or one that may not. DynamoDB and Secrets Manager over HTTPS as
-/// in AWS (`scripts/bench` puts TLS in front of them), and once over plain HTTP as in local runs.
-/// The reference, `URL, plain` over HTTPS, comes first.
-async fn cold_configurations(var: &impl Fn(&str) -> String) -> Vec<Cold> {
-    use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .credentials_provider(Credentials::new("local", "local", None, None, "bench"))
-        .region(Region::new("ap-southeast-3"))
-        .endpoint_url(var("AWS_ENDPOINT_URL_SECRETS_MANAGER"))
-        .load()
-        .await;
-    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
-    let (port, db) = (var("TLS_MARIADB_PORT"), var("TLS_MARIADB_DB"));
-    let https = vec![
-        ("AWS_ENDPOINT_URL_DYNAMODB", var("BENCH_HTTPS_DYNAMODB")),
-        (
-            "AWS_ENDPOINT_URL_SECRETS_MANAGER",
-            var("BENCH_HTTPS_SECRETS_MANAGER"),
-        ),
-        // The system roots and the local CA, in one file as on Lambda.
-        ("SSL_CERT_FILE", var("BENCH_CA_BUNDLE")),
-    ];
-    let mut ways = vec![];
-    for tls in [false, true] {
-        let (user, password) = if tls {
-            (var("TLS_MARIADB_USER"), var("TLS_MARIADB_PASSWORD"))
-        } else {
+/// The variables of the cold starts, all on the servers `scripts/bench` started.
+struct ColdVars {
+    /// DynamoDB and Secrets Manager over HTTPS, the system roots and the local CA trusted, in
+    /// one file as on Lambda (`SSL_CERT_FILE`): how every function reaches AWS in production.
+    https: Vec<(&'static str, String)>,
+    /// The lab functions' database variables, by name: credentials from `DATABASE_URL` or from
+    /// a secret (`DATABASE_SECRET_ARN`, RDS format, on the local Secrets Manager), over plain
+    /// TCP or over TLS verified against `DATABASE_TLS_CA_FILE` (the RDS bundle and the local
+    /// CA: as many roots as `DATABASE_TLS=rds` loads), as a user that must use TLS or one that
+    /// may not. "secret, TLS" is production.
+    lab: Vec<(&'static str, Vec<(&'static str, String)>)>,
+}
+
+impl ColdVars {
+    async fn new(var: &impl Fn(&str) -> String) -> Self {
+        use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
+        let sdk = aws_config::defaults(BehaviorVersion::latest())
+            .credentials_provider(Credentials::new("local", "local", None, None, "bench"))
+            .region(Region::new("ap-southeast-3"))
+            .endpoint_url(var("AWS_ENDPOINT_URL_SECRETS_MANAGER"))
+            .load()
+            .await;
+        let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+        let (port, db) = (var("TLS_MARIADB_PORT"), var("TLS_MARIADB_DB"));
+        let https = vec![
+            ("AWS_ENDPOINT_URL_DYNAMODB", var("BENCH_HTTPS_DYNAMODB")),
             (
-                var("TLS_MARIADB_PLAIN_USER"),
-                var("TLS_MARIADB_PLAIN_PASSWORD"),
-            )
-        };
-        let secret = serde_json::json!({
-            "engine": "mysql", "host": "127.0.0.1", "port": port.parse::<u16>().unwrap(),
-            "username": user, "password": password, "dbname": db,
-        });
-        let arn = secrets
-            .create_secret()
-            .name(format!("wynacom/bench/{user}-{}", std::process::id()))
-            .secret_string(secret.to_string())
-            .send()
-            .await
-            .expect("create the secret on the local Secrets Manager")
-            .arn
-            .unwrap();
-        let url = vec![(
-            "DATABASE_URL",
-            format!("mysql://{user}:{password}@127.0.0.1:{port}/{db}"),
-        )];
-        // Plain text is said explicitly: with the secret, TLS is the default.
-        let tls_vars = if tls {
-            vec![("DATABASE_TLS_CA_FILE", var("TLS_MARIADB_CA"))]
-        } else {
-            vec![("DATABASE_TLS", "off".to_string())]
-        };
-        ways.push(Cold {
-            name: if tls { "URL, TLS" } else { "URL, plain" },
-            vars: [url.clone(), tls_vars.clone(), https.clone()].concat(),
-        });
-        ways.push(Cold {
-            name: if tls { "secret, TLS" } else { "secret, plain" },
-            vars: [vec![("DATABASE_SECRET_ARN", arn)], tls_vars, https.clone()].concat(),
-        });
-        if !tls {
-            ways.push(Cold {
-                name: "URL, plain; AWS over HTTP",
-                vars: url,
+                "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+                var("BENCH_HTTPS_SECRETS_MANAGER"),
+            ),
+            ("SSL_CERT_FILE", var("BENCH_CA_BUNDLE")),
+        ];
+        let mut lab = vec![];
+        for tls in [false, true] {
+            let (user, password) = if tls {
+                (var("TLS_MARIADB_USER"), var("TLS_MARIADB_PASSWORD"))
+            } else {
+                (
+                    var("TLS_MARIADB_PLAIN_USER"),
+                    var("TLS_MARIADB_PLAIN_PASSWORD"),
+                )
+            };
+            let secret = serde_json::json!({
+                "engine": "mysql", "host": "127.0.0.1", "port": port.parse::<u16>().unwrap(),
+                "username": user, "password": password, "dbname": db,
             });
+            let arn = secrets
+                .create_secret()
+                .name(format!("wynacom/bench/{user}-{}", std::process::id()))
+                .secret_string(secret.to_string())
+                .send()
+                .await
+                .expect("create the secret on the local Secrets Manager")
+                .arn
+                .unwrap();
+            let url = vec![(
+                "DATABASE_URL",
+                format!("mysql://{user}:{password}@127.0.0.1:{port}/{db}"),
+            )];
+            // Plain text is said explicitly: with the secret, TLS is the default.
+            let transport = if tls {
+                vec![("DATABASE_TLS_CA_FILE", var("BENCH_MYSQL_CA"))]
+            } else {
+                vec![("DATABASE_TLS", "off".to_string())]
+            };
+            let secret = vec![("DATABASE_SECRET_ARN", arn)];
+            lab.push((
+                if tls { "URL, TLS" } else { "URL, plain" },
+                [url.clone(), transport.clone()].concat(),
+            ));
+            lab.push((
+                if tls { "secret, TLS" } else { "secret, plain" },
+                [secret, transport].concat(),
+            ));
+        }
+        Self { https, lab }
+    }
+
+    fn lab(&self, name: &str) -> Vec<(&'static str, String)> {
+        self.lab.iter().find(|(n, _)| *n == name).unwrap().1.clone()
+    }
+
+    /// A function's variables as deployed.
+    fn production(&self, function: &str) -> Vec<(&'static str, String)> {
+        match function {
+            "sampling_timestamp" | "glucose" => {
+                [self.lab("secret, TLS"), self.https.clone()].concat()
+            }
+            _ => self.https.clone(),
         }
     }
-    let order = [
-        "URL, plain",
-        "URL, plain; AWS over HTTP",
-        "URL, TLS",
-        "secret, plain",
-        "secret, TLS",
-    ];
-    ways.sort_by_key(|w| order.iter().position(|name| *name == w.name));
-    ways
+
+    /// The lab functions' configurations, the reference (`URL, plain`, AWS over HTTPS) first;
+    /// once with AWS over plain HTTP, as local runs are.
+    fn lab_configurations(&self, bin_dir: &Path) -> Vec<Cold> {
+        let cold = |name, vars| Cold {
+            name,
+            bin_dir: bin_dir.to_path_buf(),
+            vars,
+        };
+        let https = |name| cold(name, [self.lab(name), self.https.clone()].concat());
+        vec![
+            https("URL, plain"),
+            cold("URL, plain; AWS over HTTP", self.lab("URL, plain")),
+            https("URL, TLS"),
+            https("secret, plain"),
+            https("secret, TLS"),
+        ]
+    }
 }
 
 /// Medians over the cold starts of one function in one configuration, in ms.
@@ -450,6 +510,8 @@ struct ColdRow {
     init: f64,
     first: f64,
     total: f64,
+    /// The process's own CPU time from its start to its first response.
+    cpu: f64,
     second: f64,
 }
 
@@ -457,18 +519,20 @@ struct ColdRow {
 /// see the same machine noise; one round first that is not recorded (the binary into the page
 /// cache, the servers' first answers).
 async fn cold_starts(env: &Env, function: &str, event: &str, ways: &[Cold]) -> Vec<ColdRow> {
-    let mut samples: Vec<[Vec<Duration>; 4]> = ways.iter().map(|_| Default::default()).collect();
+    let mut samples: Vec<[Vec<Duration>; 5]> = ways.iter().map(|_| Default::default()).collect();
     for round in 0..=COLD_STARTS {
         for (way, samples) in ways.iter().zip(&mut samples) {
-            let mut p = Process::start_with(env, function, &way.vars).await;
+            let mut p = Process::start_with(env, &way.bin_dir, function, &way.vars).await;
             let init = p.init().await;
             let (resp, first) = p.invoke(event).await;
             assert_eq!(resp["statusCode"], 200, "{function}, {}: {resp}", way.name);
+            let cpu = p.cpu_time();
             let (resp, second) = p.invoke(event).await;
             assert_eq!(resp["statusCode"], 200, "{function}, {}: {resp}", way.name);
             p.stop().await;
             if round > 0 {
-                for (s, d) in samples.iter_mut().zip([init, first, init + first, second]) {
+                let measured = [init, first, init + first, cpu, second];
+                for (s, d) in samples.iter_mut().zip(measured) {
                     s.push(d);
                 }
             }
@@ -476,12 +540,15 @@ async fn cold_starts(env: &Env, function: &str, event: &str, ways: &[Cold]) -> V
     }
     samples
         .into_iter()
-        .map(|[mut init, mut first, mut total, mut second]| ColdRow {
-            init: ms(percentile(&mut init, 0.5)),
-            first: ms(percentile(&mut first, 0.5)),
-            total: ms(percentile(&mut total, 0.5)),
-            second: ms(percentile(&mut second, 0.5)),
-        })
+        .map(
+            |[mut init, mut first, mut total, mut cpu, mut second]| ColdRow {
+                init: ms(percentile(&mut init, 0.5)),
+                first: ms(percentile(&mut first, 0.5)),
+                total: ms(percentile(&mut total, 0.5)),
+                cpu: ms(percentile(&mut cpu, 0.5)),
+                second: ms(percentile(&mut second, 0.5)),
+            },
+        )
         .collect()
 }
 
@@ -494,13 +561,14 @@ async fn main() {
     };
     let env = Env {
         bin_dir: root.join("target/release"),
+        jitter_bin_dir: std::env::var_os("BENCH_JITTER_BIN_DIR").map(PathBuf::from),
         table: var("TOKEN_TABLE_NAME"),
         database_url: var("DATABASE_URL"),
         dynamodb: var("AWS_ENDPOINT_URL_DYNAMODB"),
     };
 
     // A token for the events that need one.
-    let mut p = Process::start(&env, "generate_token").await;
+    let mut p = Process::start(&env, &env.bin_dir, "generate_token").await;
     let (resp, _) = p
         .invoke(&wynacom::testing::event_text("generate_token", ""))
         .await;
@@ -511,31 +579,88 @@ async fn main() {
     if !cold_only {
         warm(&env, &token).await;
     }
+    let vars = ColdVars::new(&var).await;
+    production_cold_starts(&env, &token, &vars).await;
+    lab_configurations(&env, &token, &vars).await;
+}
 
-    let ways = cold_configurations(&var).await;
+/// Every function's cold start as deployed, per build.
+async fn production_cold_starts(env: &Env, token: &str, vars: &ColdVars) {
     println!(
-        "\nCold path of the lab functions: {COLD_STARTS} new processes per configuration, \
-         the configurations taking turns, medians. Database credentials from DATABASE_URL or \
-         from a secret, MySQL over plain TCP or TLS; DynamoDB and Secrets Manager over HTTPS \
-         unless said. init = process start → first poll (the secret is read here); first \
-         request = the new process's first invocation (token read from DynamoDB; MySQL connect, \
-         login, prepare, query); second request = the next one, on the pooled connection. \
-         Everything on loopback.\n"
+        "\nCold starts in production conditions: {COLD_STARTS} new processes per function and \
+         build, the builds taking turns, medians. DynamoDB and Secrets Manager over HTTPS; the \
+         lab functions read their database credentials from a secret at init and connect to \
+         MySQL over TLS. Build: aws-lc's random generator seeded by the kernel (this \
+         repository, .cargo/config.toml) or by CPU jitter (scripts/bench --jitter). init = \
+         process start → first poll; first request = the new process's first invocation (token \
+         read from DynamoDB; for the lab functions MySQL connect, TLS, login, prepare, query); \
+         CPU = the process's own CPU time until then, the rest being waits for the servers; \
+         second request = the next one. Everything on loopback.\n"
     );
     println!(
-        "| function | credentials, MySQL transport | init | first request | init + first request | vs. URL, plain | second request |"
+        "| function | random seed | init | first request | init + first request | CPU | vs. CPU jitter | second request |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    let mut slowest = (0.0, "");
+    for function in wynacom::endpoints::Endpoint::ALL.map(|e| e.name()) {
+        let event = wynacom::testing::event_text(function, token);
+        let ways: Vec<Cold> = builds(env)
+            .into_iter()
+            .map(|(name, dir)| Cold {
+                name,
+                bin_dir: dir.to_path_buf(),
+                vars: vars.production(function),
+            })
+            .collect();
+        let rows = cold_starts(env, function, &event, &ways).await;
+        if rows[0].total > slowest.0 {
+            slowest = (rows[0].total, function);
+        }
+        for (way, r) in ways.iter().zip(&rows) {
+            let versus = match rows.get(1) {
+                Some(jitter) if way.name == "kernel" => format!(
+                    "{:+.1} ms ({:.1}× faster)",
+                    r.total - jitter.total,
+                    jitter.total / r.total
+                ),
+                _ => "—".into(),
+            };
+            println!(
+                "| {function} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {versus} | {:.2} ms |",
+                way.name, r.init, r.first, r.total, r.cpu, r.second
+            );
+        }
+    }
+    println!(
+        "\nSlowest init + first request of this repository's build: {} {:.1} ms (target ≤ 25 ms).",
+        slowest.1, slowest.0
+    );
+}
+
+/// What the secret and TLS cost the lab functions' cold start (this repository's build).
+async fn lab_configurations(env: &Env, token: &str, vars: &ColdVars) {
+    println!(
+        "\nCold path of the lab functions by configuration (this repository's build): \
+         {COLD_STARTS} new processes per configuration, taking turns, medians. Database \
+         credentials from DATABASE_URL or from a secret (read at init), MySQL over plain TCP or \
+         TLS; DynamoDB and Secrets Manager over HTTPS unless said.\n"
+    );
+    println!(
+        "| function | credentials, MySQL transport | init | first request | init + first request | CPU | vs. URL, plain | second request |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    let ways = vars.lab_configurations(&env.bin_dir);
     for function in ["sampling_timestamp", "glucose"] {
-        let event = wynacom::testing::event_text(function, &token);
-        let rows = cold_starts(&env, function, &event, &ways).await;
+        let event = wynacom::testing::event_text(function, token);
+        let rows = cold_starts(env, function, &event, &ways).await;
         for (way, r) in ways.iter().zip(&rows) {
             println!(
-                "| {function} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:+.1} ms | {:.2} ms |",
+                "| {function} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:+.1} ms | {:.2} ms |",
                 way.name,
                 r.init,
                 r.first,
                 r.total,
+                r.cpu,
                 r.total - rows[0].total,
                 r.second
             );
@@ -543,40 +668,45 @@ async fn main() {
     }
 }
 
-/// Init, memory and warm latency of each function, with their baselines.
+/// Init, memory and warm latency of each function, with their baselines, per build; the local
+/// configuration (`DATABASE_URL`, DynamoDB over HTTP).
 async fn warm(env: &Env, token: &str) {
     println!(
         "Runtime API benchmark: {STARTS} starts per function (init); {CALLS} warm calls after \
          {WARMUP} warm-up (latency), each followed by one baseline call.\n"
     );
     println!(
-        "| function | init (median) | peak RSS | warm p50 | warm p99 | baseline p50 | vs. baseline |"
+        "| function | random seed | init (median) | peak RSS | warm p50 | warm p99 | baseline p50 | vs. baseline |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
     for function in wynacom::endpoints::Endpoint::ALL.map(|e| e.name()) {
-        let baseline = match function {
-            "sampling_timestamp" => {
-                Baseline::sql(env, wynacom::lab::mysql::SAMPLING_SQL, "R2606110001").await
-            }
-            "glucose" => Baseline::sql(env, wynacom::lab::mysql::GLUCOSE_SQL, "R2606110002").await,
-            _ => Baseline::get_item(env).await,
-        };
-        let event = wynacom::testing::event_text(function, token);
-        let r = bench_function(env, function, &event, baseline).await;
-        let versus = match r.baseline {
-            "direct SQL" => format!("{:.2}× direct SQL", r.p50_ms / r.baseline_p50_ms),
-            _ => format!("{:+.3} ms vs. bare GetItem", r.p50_ms - r.baseline_p50_ms),
-        };
-        println!(
-            "| {} | {:.1} ms | {:.1} MiB | {:.3} ms | {:.3} ms | {:.3} ms ({}) | {} |",
-            r.function,
-            r.init_ms,
-            r.rss_mib,
-            r.p50_ms,
-            r.p99_ms,
-            r.baseline_p50_ms,
-            r.baseline,
-            versus
-        );
+        for (build, bin_dir) in builds(env) {
+            let baseline = match function {
+                "sampling_timestamp" => {
+                    Baseline::sql(env, wynacom::lab::mysql::SAMPLING_SQL, "R2606110001").await
+                }
+                "glucose" => {
+                    Baseline::sql(env, wynacom::lab::mysql::GLUCOSE_SQL, "R2606110002").await
+                }
+                _ => Baseline::get_item(env).await,
+            };
+            let event = wynacom::testing::event_text(function, token);
+            let r = bench_function(env, bin_dir, function, &event, baseline).await;
+            let versus = match r.baseline {
+                "direct SQL" => format!("{:.2}× direct SQL", r.p50_ms / r.baseline_p50_ms),
+                _ => format!("{:+.3} ms vs. bare GetItem", r.p50_ms - r.baseline_p50_ms),
+            };
+            println!(
+                "| {} | {build} | {:.1} ms | {:.1} MiB | {:.3} ms | {:.3} ms | {:.3} ms ({}) | {} |",
+                r.function,
+                r.init_ms,
+                r.rss_mib,
+                r.p50_ms,
+                r.p99_ms,
+                r.baseline_p50_ms,
+                r.baseline,
+                versus
+            );
+        }
     }
 }

@@ -122,9 +122,29 @@ pub async fn lab(aws: &aws_config::SdkConfig) -> Result<Database, Error> {
         .map_err(config_failed)
 }
 
+/// Whether aws-lc seeds its random generator from CPU jitter, 20–40 ms of timing loops on the
+/// first TLS handshake of every process, instead of from the kernel. False in every build of
+/// this repository (`.cargo/config.toml`: `AWS_LC_SYS_NO_JITTER_ENTROPY`; docs/PERFORMANCE.md,
+/// "Cold start"). The preflight reports it as its `build` check.
+pub fn cpu_jitter_entropy() -> bool {
+    // SAFETY: no arguments; it only reads which entropy source aws-lc has selected.
+    unsafe { aws_lc_sys::FIPS_is_entropy_cpu_jitter() == 1 }
+}
+
 #[cfg(test)]
 mod tests {
     use super::endpoint_override;
+
+    /// The build setting reaches cargo: this test binary is built the way the functions are.
+    #[test]
+    fn aws_lc_is_built_without_the_cpu_jitter_entropy_source() {
+        assert!(
+            !super::cpu_jitter_entropy(),
+            "aws-lc was built with its CPU-jitter entropy source (20–40 ms of CPU per cold start): run \
+             cargo from the repository root, whose .cargo/config.toml sets \
+             AWS_LC_SYS_NO_JITTER_ENTROPY=1"
+        );
+    }
 
     #[test]
     fn empty_endpoint_variables_count_as_unset() {

@@ -275,7 +275,8 @@ fn failure(id: &str, what: &str, stdout: &str, stderr: &str) -> String {
     )
 }
 
-/// The preflight function of the template (no route) on the demo data: ready.
+/// The preflight function of the template (no route) on the demo data: ready, and its `build`
+/// check ok (aws-lc without the CPU-jitter entropy source).
 fn preflight_is_ready() -> Result<(), Failed> {
     let (stdout, _) = sam_invoke("PreflightFunction", "{}")?;
     let start = stdout.find('{').ok_or("no report on stdout")?;
@@ -284,10 +285,13 @@ fn preflight_is_ready() -> Result<(), Failed> {
         .next()
         .and_then(Result::ok)
         .ok_or_else(|| format!("not a report: {stdout}"))?;
-    match report["ready"] == Value::Bool(true)
-        && report["checks"].as_array().is_some_and(|c| !c.is_empty())
-    {
-        true => Ok(()),
-        false => Err(format!("not ready: {report:#}").into()),
+    let checks = report["checks"].as_array().ok_or("no checks")?;
+    if report["ready"] != Value::Bool(true) || checks.is_empty() {
+        return Err(format!("not ready: {report:#}").into());
+    }
+    // The artifact sam build made carries the repository's build setting (.cargo/config.toml).
+    match checks.iter().find(|c| c["name"] == "build") {
+        Some(c) if c["status"] == "ok" => Ok(()),
+        _ => Err(format!("the build check is not ok: {report:#}").into()),
     }
 }
