@@ -952,6 +952,13 @@ pub async fn main() -> Result<(), startup::Error> {
 mod tests {
     use super::*;
 
+    /// The build setting reaches cargo: this test binary is built the way the functions are.
+    #[test]
+    fn aws_lc_is_built_without_the_cpu_jitter_entropy_source() {
+        let build = build();
+        assert_eq!(build.status, Status::Ok, "{}", build.detail);
+    }
+
     fn lines(l: &[&str]) -> Vec<String> {
         l.iter().map(|s| s.to_string()).collect()
     }

@@ -135,17 +135,6 @@ pub fn cpu_jitter_entropy() -> bool {
 mod tests {
     use super::endpoint_override;
 
-    /// The build setting reaches cargo: this test binary is built the way the functions are.
-    #[test]
-    fn aws_lc_is_built_without_the_cpu_jitter_entropy_source() {
-        assert!(
-            !super::cpu_jitter_entropy(),
-            "aws-lc was built with its CPU-jitter entropy source (20–40 ms of CPU per cold start): run \
-             cargo from the repository root, whose .cargo/config.toml sets \
-             AWS_LC_SYS_NO_JITTER_ENTROPY=1"
-        );
-    }
-
     #[test]
     fn empty_endpoint_variables_count_as_unset() {
         fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
